@@ -1,0 +1,3 @@
+from handy_alegra.cli import main
+
+main()

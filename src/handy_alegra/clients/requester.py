@@ -1,0 +1,211 @@
+"""One API call, done right: rate limit, auth header, timeouts, classification, retries.
+
+Retry policy (stamina): reads, PUTs and DELETEs retry transient errors with jittered
+exponential backoff; a 429 waits (through the limiter and the injected clock) for the reset
+the headers announce, then retries — for every method, because a 429 was not processed.
+A POST is otherwise never retried: any other failure whose outcome is unknown (timeout after
+sending, dropped connection, 5xx, an unreadable success) raises ``AmbiguousWriteError``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import stamina
+import structlog
+
+from handy_alegra.clients.ratelimit import RateInfo, RateLimiter
+from handy_alegra.clients.wire import dumps
+from handy_alegra.clock import Clock
+from handy_alegra.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    FieldMessage,
+    RateLimitedError,
+    TransientError,
+    ValidationError,
+)
+from handy_alegra.http import Client, Response, TimeoutException, TransportError, not_sent
+from handy_alegra.metrics import API_CALLS, RATE_LIMITED
+
+log = structlog.get_logger("handy_alegra.api")
+
+ErrorDetails = tuple[str, tuple[FieldMessage, ...]]
+
+
+@dataclass(frozen=True)
+class ApiProfile:
+    """How one API signals things: its error table, error bodies and rate headers."""
+
+    name: str
+    status_errors: Mapping[int, type[ApiError]]
+    error_details: Callable[[Response], ErrorDetails]
+    rate_info: Callable[[Response, Clock], RateInfo]
+
+    def error_class(self, status: int) -> type[ApiError]:
+        if status in self.status_errors:
+            return self.status_errors[status]
+        if status >= 500:
+            return TransientError
+        if 400 <= status < 500:
+            return ValidationError
+        return ApiError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    timeout: float | None = 300.0
+    wait_initial: float = 0.5
+    wait_max: float = 20.0
+
+
+class Requester:
+    def __init__(
+        self,
+        http: Client,
+        profile: ApiProfile,
+        authorization: Callable[[], str],
+        limiter: RateLimiter,
+        clock: Clock,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.http = http
+        self.profile = profile
+        self._authorization = authorization
+        self.limiter = limiter
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+
+    def __repr__(self) -> str:
+        return f"Requester({self.profile.name}, {self.http.base_url})"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request and return its JSON body; raises from ``handy_alegra.errors``."""
+        safe = method != "POST" if idempotent is None else idempotent
+        policy = self.retry
+
+        def backoff(exc: Exception) -> bool | float:
+            if isinstance(exc, RateLimitedError):
+                return 0.0  # the limiter already waits for the announced reset
+            return isinstance(exc, TransientError) and not isinstance(exc, AmbiguousWriteError)
+
+        for attempt in stamina.retry_context(
+            on=backoff,
+            attempts=policy.attempts,
+            timeout=policy.timeout,
+            wait_initial=policy.wait_initial,
+            wait_max=policy.wait_max,
+        ):
+            with attempt:
+                return self._once(method, path, params, body, safe)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        body: Any,
+        safe: bool,
+    ) -> Any:
+        name = self.profile.name
+        headers = {"Authorization": self._authorization()}
+        content = None
+        if body is not None:
+            content = dumps(body)
+            headers["Content-Type"] = "application/json"
+        self.limiter.acquire()
+        started = time.perf_counter()
+        try:
+            response = self.http.request(
+                method, path, params=dict(params or {}), content=content, headers=headers
+            )
+        except TransportError as exc:
+            self.limiter.release(None)
+            API_CALLS.labels(name, "network").inc()
+            kind = "timed out" if isinstance(exc, TimeoutException) else "connection failed"
+            if safe or not_sent(exc):
+                raise TransientError(
+                    f"{kind} ({type(exc).__name__})", api=name, method=method, path=path
+                ) from exc
+            raise AmbiguousWriteError(
+                f"{kind} after the request was sent; the write may have happened",
+                api=name,
+                method=method,
+                path=path,
+            ) from exc
+        status = response.status_code
+        info = self.profile.rate_info(response, self.clock)
+        self.limiter.release(info, rejected=status == 429)
+        API_CALLS.labels(name, str(status)).inc()
+        log.debug(
+            "api_call",
+            api=name,
+            method=method,
+            path=path,
+            status=status,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        if response.is_success:
+            return self._json(response, method, path, safe)
+        raise self._error(response, method, path, safe, info)
+
+    def _json(self, response: Response, method: str, path: str, safe: bool) -> Any:
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            cls = TransientError if safe else AmbiguousWriteError
+            raise cls(
+                "answered success with a body that is not JSON",
+                api=self.profile.name,
+                method=method,
+                path=path,
+                status=response.status_code,
+            ) from None
+
+    def _error(
+        self, response: Response, method: str, path: str, safe: bool, info: RateInfo
+    ) -> ApiError:
+        status = response.status_code
+        message, fields = self.profile.error_details(response)
+        kw: dict[str, Any] = {
+            "api": self.profile.name,
+            "method": method,
+            "path": path,
+            "status": status,
+            "fields": fields,
+        }
+        cls = self.profile.error_class(status)
+        if cls is RateLimitedError:
+            RATE_LIMITED.labels(self.profile.name).inc()
+            log.info("rate_limited", api=self.profile.name, path=path, reset_in=info.reset_in)
+            return RateLimitedError(message, retry_after=info.reset_in, **kw)
+        if issubclass(cls, TransientError) and not safe:
+            return AmbiguousWriteError(
+                f"{message} (the server failed after receiving the write)", **kw
+            )
+        return cls(message, **kw)
+
+
+def header_number(response: Response, name: str) -> float | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)  # float ok: a header count or seconds, not money
+    except ValueError:
+        return None
