@@ -249,4 +249,3 @@ def _body(request: Request) -> Any:
         return json.loads(content)
     except ValueError:
         raise HttpProblem(400, "El cuerpo de la petición no es JSON válido") from None
-
