@@ -1,0 +1,83 @@
+"""``handy-alegra sandbox``: both simulated APIs on loopback, seeded, for trying things."""
+
+from __future__ import annotations
+
+import typer
+
+from handy_alegra.clock import SystemClock
+from handy_alegra.simulators.asgi import SimulatorApp, bind, make_server
+from handy_alegra.simulators.faults import Faults
+from handy_alegra.simulators.seed import World, build_world
+
+
+def faults_option(text: str, time_scale: float) -> Faults:
+    try:
+        faults = Faults.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if time_scale != 1.0:
+        faults.time_scale = time_scale
+    return faults
+
+
+def describe(world: World, base_url: str) -> str:
+    c = world.credentials
+    alegra = f"{base_url}/alegra/api/v1"
+    handy = f"{base_url}/handy/api/v2"
+    return "\n".join(
+        [
+            f"Alegra API   {alegra}",
+            f"  user       {c.alegra_email}",
+            f"  token      {c.alegra_token}",
+            f"Handy API    {handy}",
+            f"  token      {c.handy_token}",
+            f"Price list   {world.price_list['name']} (id {world.price_list['id']})",
+            "",
+            "Try:",
+            f"  curl -u '{c.alegra_email}:{c.alegra_token}' '{alegra}/items?start=0&limit=30'",
+            f"  curl -u '{c.alegra_email}:{c.alegra_token}' '{alegra}/items?start=30&limit=30'",
+            f"  curl -H 'Authorization: Bearer {c.handy_token}' '{handy}/product?page=1&max=100'",
+        ]
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def sandbox(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+        port: int = typer.Option(8765, help="Port to listen on (0 picks a free one)."),
+        seed: int = typer.Option(1, help="Seed of the generated company: same seed, same data."),
+        country: str = typer.Option("MX", help="MX or CO."),
+        items: int = typer.Option(200, help="Number of Alegra items (10 to 100,000)."),
+        orders: int = typer.Option(20, help="Number of Handy orders to seed."),
+        alegra_faults: str = typer.Option(
+            "", help="Alegra faults, e.g. 'latency=0.08,error_rate=0.1,storm_rate=0.01'."
+        ),
+        handy_faults: str = typer.Option("", help="Handy faults, same keys as --alegra-faults."),
+        time_scale: float = typer.Option(
+            1.0, help="Divide both rate-limit windows by this (60 s → 60 s / scale)."
+        ),
+    ) -> None:
+        """Serve simulated Alegra and Handy APIs, seeded with a realistic company.
+
+        Prints the base URLs and the credentials; runs until interrupted.
+
+        Example:
+
+            handy-alegra sandbox --port 8765 --items 2000 --alegra-faults latency=0.08
+        """
+        world = build_world(
+            seed=seed,
+            country=country,
+            items=items,
+            orders=orders,
+            clock=SystemClock(),
+            alegra_faults=faults_option(alegra_faults, time_scale),
+            handy_faults=faults_option(handy_faults, time_scale),
+        )
+        sock = bind(host, port)
+        base_url = f"http://{host}:{sock.getsockname()[1]}"
+        typer.echo(describe(world, base_url))
+        typer.echo("\nServing; press Ctrl-C to stop.")
+        server = make_server(SimulatorApp({"alegra": world.alegra, "handy": world.handy}))
+        server.run(sockets=[sock])  # returns on Ctrl-C or SIGTERM
