@@ -1,0 +1,193 @@
+"""Accounts: one company each, its credentials encrypted at rest, its settings.
+
+``AccountConfig`` is what the syncs receive (secrets decrypted, wrapped in ``SecretStr``);
+the functions below read and write accounts in the store. Checking credentials against the
+APIs is ``activation.py``'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handy_alegra.store.tables import Account
+from handy_alegra.vault import Vault
+
+
+class AccountError(Exception):
+    """A problem with an account that the operator must fix; the message says how."""
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    id: int
+    name: str
+    country: str
+    alegra_url: str
+    alegra_email: str
+    alegra_token: SecretStr
+    handy_url: str
+    handy_token: SecretStr
+    price_list_id: str
+    price_list_name: str
+    all_items: bool
+    timezone: str
+    colombia_default_nit: str
+    default_zone: str
+    default_family: str
+    warehouse_id: str | None
+    sales_since: datetime
+    paused: bool
+    created_at: datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def public(self) -> dict[str, Any]:
+        """Every setting but the secrets (for ``accounts show`` and the dashboard)."""
+        hidden = {"alegra_token", "handy_token"}
+        result: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in hidden:
+                continue
+            value = getattr(self, f.name)
+            result[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return result
+
+
+#: Settings that ``accounts edit`` may change (the tokens and email are handled apart).
+EDITABLE = (
+    "country",
+    "alegra_url",
+    "handy_url",
+    "price_list_id",
+    "price_list_name",
+    "all_items",
+    "timezone",
+    "colombia_default_nit",
+    "default_zone",
+    "default_family",
+    "warehouse_id",
+    "sales_since",
+)
+
+
+def to_config(row: Account, vault: Vault) -> AccountConfig:
+    return AccountConfig(
+        id=row.id,
+        name=row.name,
+        country=row.country,
+        alegra_url=row.alegra_url,
+        alegra_email=row.alegra_email,
+        alegra_token=SecretStr(vault.decrypt(row.alegra_token)),
+        handy_url=row.handy_url,
+        handy_token=SecretStr(vault.decrypt(row.handy_token)),
+        price_list_id=row.price_list_id,
+        price_list_name=row.price_list_name,
+        all_items=row.all_items,
+        timezone=row.timezone,
+        colombia_default_nit=row.colombia_default_nit,
+        default_zone=row.default_zone,
+        default_family=row.default_family,
+        warehouse_id=row.warehouse_id,
+        sales_since=row.sales_since,
+        paused=row.paused,
+        created_at=row.created_at,
+    )
+
+
+def find_row(session: Session, name: str) -> Account:
+    row = session.scalar(select(Account).where(Account.name == name))
+    if row is None:
+        names = session.scalars(select(Account.name).order_by(Account.name)).all()
+        known = ", ".join(names) if names else "none yet (add one with `handy-alegra accounts add`)"
+        raise AccountError(f"there is no account named {name!r}; accounts: {known}")
+    return row
+
+
+def load(session: Session, vault: Vault, name: str) -> AccountConfig:
+    return to_config(find_row(session, name), vault)
+
+
+def load_all(session: Session, vault: Vault, *, active_only: bool = False) -> list[AccountConfig]:
+    query = select(Account).order_by(Account.name)
+    if active_only:
+        query = query.where(Account.paused.is_(False))
+    return [to_config(row, vault) for row in session.scalars(query)]
+
+
+def names(session: Session) -> list[str]:
+    return list(session.scalars(select(Account.name).order_by(Account.name)))
+
+
+def insert(
+    session: Session,
+    vault: Vault,
+    *,
+    name: str,
+    alegra_token: str,
+    handy_token: str,
+    now: datetime,
+    **settings: Any,
+) -> Account:
+    if session.scalar(select(Account.id).where(Account.name == name)) is not None:
+        raise AccountError(f"an account named {name!r} already exists; use `accounts edit`")
+    row = Account(
+        name=name,
+        alegra_token=vault.encrypt(alegra_token),
+        handy_token=vault.encrypt(handy_token),
+        created_at=now,
+        updated_at=now,
+        **settings,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update(
+    session: Session,
+    vault: Vault,
+    name: str,
+    *,
+    now: datetime,
+    alegra_email: str | None = None,
+    alegra_token: str | None = None,
+    handy_token: str | None = None,
+    **changes: Any,
+) -> Account:
+    row = find_row(session, name)
+    unknown = set(changes) - set(EDITABLE) - {"paused"}
+    if unknown:
+        raise AccountError(f"cannot change {', '.join(sorted(unknown))}")
+    for key, value in changes.items():
+        setattr(row, key, value)
+    if alegra_email is not None:
+        row.alegra_email = alegra_email
+    if alegra_token is not None:
+        row.alegra_token = vault.encrypt(alegra_token)
+    if handy_token is not None:
+        row.handy_token = vault.encrypt(handy_token)
+    row.updated_at = now
+    return row
+
+
+def remove(session: Session, name: str) -> None:
+    session.delete(find_row(session, name))
+
+
+def rotate_secrets(session: Session, vault: Vault) -> int:
+    """Re-encrypt every stored secret with the newest key; returns the accounts touched."""
+    count = 0
+    for row in session.scalars(select(Account)):
+        row.alegra_token = vault.rotate(row.alegra_token)
+        row.handy_token = vault.rotate(row.handy_token)
+        count += 1
+    return count

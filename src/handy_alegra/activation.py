@@ -1,0 +1,206 @@
+"""Activation: check what a company handed over against both APIs, then store the account.
+
+Nothing is stored unless every check passes. Each failure says what to fix, in words an
+operator can act on; no message ever contains a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handy_alegra import accounts
+from handy_alegra.accounts import AccountConfig, AccountError
+from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
+from handy_alegra.clients.alegra_records import PriceList, Warehouse
+from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.clients.handy_records import Named
+from handy_alegra.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.runtime import Runtime
+
+PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
+T = TypeVar("T")
+
+
+class ActivationError(AccountError):
+    pass
+
+
+@dataclass(frozen=True)
+class Credentials:
+    alegra_email: str
+    alegra_token: str
+    handy_token: str
+    alegra_url: str = ALEGRA_URL
+    handy_url: str = HANDY_URL
+
+
+@dataclass(frozen=True)
+class Checked:
+    company_name: str
+    company_country: str | None
+    price_list: PriceList
+    warehouse: Warehouse | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def check(
+    runtime: Runtime,
+    creds: Credentials,
+    *,
+    country: str,
+    price_list: str,
+    warehouse: str | None = None,
+) -> Checked:
+    """Check the credentials, the price list, the company's country, the warehouse and (for
+    Colombia) Handy's person categories. Raises ``ActivationError`` with what to fix."""
+    alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
+    handy = runtime.handy_client(creds.handy_url, creds.handy_token)
+    warnings: list[str] = []
+    company = _call(
+        "Alegra",
+        alegra.company,
+        "check the user e-mail and the API token (Alegra › Configuración › API – Integraciones "
+        "con otros sistemas)",
+    )
+    _call(
+        "Handy",
+        handy.probe,
+        "check the API token (Handy › Usuarios › your admin user › Generar token)",
+    )
+    if company.country and company.country != country:
+        warnings.append(
+            f"the Alegra company is from {company.country} but the account says {country}; "
+            f"country-specific rules follow {country}"
+        )
+    lists = [p for p in _call("Alegra", alegra.list_price_lists, "") if isinstance(p, PriceList)]
+    chosen = resolve_price_list(lists, price_list)
+    if chosen.status != "active":
+        warnings.append(f"the price list {chosen.name!r} is {chosen.status} in Alegra")
+    found_warehouse = None
+    if warehouse:
+        stores = _call("Alegra", alegra.list_warehouses, "")
+        found_warehouse = resolve_warehouse(
+            [w for w in stores if isinstance(w, Warehouse)], warehouse
+        )
+    if country == "CO":
+        categories = _call("Handy", handy.list_customer_categories, "")
+        check_person_categories([c for c in categories if isinstance(c, Named)])
+    return Checked(company.name, company.country, chosen, found_warehouse, warnings)
+
+
+def _call(api: str, call: Callable[[], T], fix: str) -> T:
+    try:
+        return call()
+    except AuthenticationError as exc:
+        status = f" ({exc.status})" if exc.status else ""
+        hint = f": {fix}" if fix else ""
+        raise ActivationError(f"{api} refused the credentials{status}{hint}") from None
+    except TransientError as exc:
+        raise ActivationError(f"could not reach {api}: {exc.message}; try again later") from None
+    except ApiError as exc:
+        raise ActivationError(f"{api} answered an error: {exc}") from None
+
+
+def resolve_price_list(lists: list[PriceList], wanted: str) -> PriceList:
+    """By id, else by exact name; the error lists the lists that exist."""
+    wanted = wanted.strip()
+    for found in ([p for p in lists if p.id == wanted], [p for p in lists if p.name == wanted]):
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            ids = ", ".join(p.id for p in found)
+            raise ActivationError(
+                f"several price lists are named {wanted!r} (ids {ids}); use the id"
+            )
+    existing = "; ".join(f"{p.id} — {p.name}" for p in lists) or "none"
+    raise ActivationError(f"no Alegra price list has the id or name {wanted!r}. Lists: {existing}")
+
+
+def resolve_warehouse(warehouses: list[Warehouse], wanted: str) -> Warehouse:
+    for found in (
+        [w for w in warehouses if w.id == wanted],
+        [w for w in warehouses if w.name == wanted],
+    ):
+        if len(found) == 1:
+            return found[0]
+    existing = "; ".join(f"{w.id} — {w.name}" for w in warehouses) or "none"
+    raise ActivationError(
+        f"no Alegra warehouse has the id or name {wanted!r}. Warehouses: {existing}"
+    )
+
+
+def check_person_categories(categories: list[Named]) -> None:
+    present = {c.description for c in categories}
+    for name in PERSON_CATEGORIES:
+        if name not in present:
+            raise ActivationError(
+                f"Handy has no customer category named {name!r}, which Colombian accounts need "
+                "to tell legal entities from natural persons. Create it in Handy (Clientes › "
+                f"Categorías) with exactly that name, accent included, then try again."
+            )
+
+
+def parse_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ActivationError(
+            f"unknown time zone {name!r} (use an IANA name such as America/Mexico_City)"
+        ) from None
+    return name
+
+
+def activate(
+    runtime: Runtime,
+    name: str,
+    creds: Credentials,
+    *,
+    country: str,
+    price_list: str,
+    all_items: bool = False,
+    timezone: str = "America/Mexico_City",
+    colombia_default_nit: str = "222222222",
+    sales_since: datetime | None = None,
+    warehouse: str | None = None,
+    default_zone: str = "Sin vendedor",
+    default_family: str = "General",
+) -> tuple[AccountConfig, Checked]:
+    """Check everything, then store the account (nothing is stored on failure)."""
+    country = country.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise ActivationError(f"country must be a two-letter ISO code (MX, CO, …), not {country!r}")
+    parse_timezone(timezone)
+    with runtime.store.session() as session:
+        if name in accounts.names(session):
+            raise ActivationError(f"an account named {name!r} already exists; use `accounts edit`")
+    checked = check(runtime, creds, country=country, price_list=price_list, warehouse=warehouse)
+    now = runtime.clock.now()
+    with runtime.store.session() as session:
+        row = accounts.insert(
+            session,
+            runtime.vault,
+            name=name,
+            alegra_token=creds.alegra_token,
+            handy_token=creds.handy_token,
+            now=now,
+            country=country,
+            alegra_url=creds.alegra_url,
+            alegra_email=creds.alegra_email,
+            handy_url=creds.handy_url,
+            price_list_id=checked.price_list.id,
+            price_list_name=checked.price_list.name,
+            all_items=all_items,
+            timezone=timezone,
+            colombia_default_nit=colombia_default_nit,
+            default_zone=default_zone,
+            default_family=default_family,
+            warehouse_id=checked.warehouse.id if checked.warehouse else None,
+            sales_since=sales_since or now,
+            paused=False,
+        )
+        config = accounts.to_config(row, runtime.vault)
+    return config, checked

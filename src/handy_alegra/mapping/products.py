@@ -1,0 +1,84 @@
+"""Alegra item → Handy product (the catalog rules of the product spec)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from handy_alegra.clients.alegra_records import Item
+from handy_alegra.mapping.verdict import Verdict, skip
+from handy_alegra.money import HUNDRED, ZERO, round_half_up
+
+IVA = "IVA"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogRules:
+    price_list_id: str
+    price_list_name: str
+    all_items: bool = False
+    default_family: str = "General"
+
+
+def active_ivas(item: Item) -> list[Decimal]:
+    """Percentages of the item's active taxes named exactly ``IVA``."""
+    return [t.percentage for t in item.taxes if t.name == IVA and t.status == "active"]
+
+
+def price_with_iva(price: Decimal, percentage: Decimal) -> Decimal:
+    """The tax-included price Handy shows: rounded to cents, half up."""
+    return round_half_up(price * (HUNDRED + percentage) / HUNDRED)
+
+
+def stock(item: Item) -> Decimal | None:
+    """Available quantity over all warehouses (None for a non-inventoriable item). Handy
+    cannot show stock below zero, so an oversold total becomes 0."""
+    if item.inventory is None:
+        return None
+    warehouses = item.inventory.warehouses
+    if warehouses:
+        total = sum((w.available_quantity or ZERO for w in warehouses), ZERO)
+    else:
+        total = item.inventory.available_quantity or ZERO
+    return max(total, ZERO)
+
+
+def evaluate(item: Item, rules: CatalogRules) -> Verdict:
+    code = (item.reference or "").strip()
+    name = item.name.strip()
+    reasons: list[str] = []
+    if not code:
+        reasons.append("no_reference")
+    elif "/" in code:
+        reasons.append("slash_in_reference")
+    if item.status != "active":
+        reasons.append("inactive")
+    if item.inventory is None and not rules.all_items:
+        reasons.append("not_inventoriable")
+    price = item.price_in(rules.price_list_id)
+    if price is None:
+        reasons.append("no_price_in_list")
+    elif price < 0:
+        reasons.append("negative_price")
+    ivas = active_ivas(item)
+    if len(ivas) > 1:
+        reasons.append("two_iva")
+    detail: dict[str, Any] = {"price_list": rules.price_list_name}
+    if reasons:
+        return skip(item.id, code or None, name, reasons, **detail)
+    assert price is not None
+    desired: dict[str, object] = {
+        "description": name or code,
+        "price": price_with_iva(price, ivas[0]) if ivas else price,
+        "family": item.category.name.strip()
+        if item.category and item.category.name.strip()
+        else rules.default_family,
+        "enabled": True,
+        "externalId": item.id,
+    }
+    quantity = stock(item)
+    if quantity is not None:
+        desired["quantity"] = quantity
+    detail.update(alegra_price=str(price), iva=str(ivas[0]) if ivas else None)
+    return Verdict(item.id, code, name, True, None, detail, desired)

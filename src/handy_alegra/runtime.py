@@ -1,0 +1,96 @@
+"""The composition root: settings → store, vault, clock → API clients for an account.
+
+CLI commands, the scheduler and the web app get everything from a ``Runtime``; tests build
+one with a manual clock and transports that route API base URLs to in-process simulators.
+Nothing here does I/O until asked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.clients.alegra import AlegraClient
+from handy_alegra.clients.handy import HandyClient
+from handy_alegra.clients.requester import RetryPolicy
+from handy_alegra.clock import Clock, SystemClock
+from handy_alegra.http import BaseTransport, Timeout, build_client
+from handy_alegra.settings import Settings, load_settings
+from handy_alegra.store.database import Store
+from handy_alegra.vault import Vault
+
+RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    #: base URL prefix → transport (tests route API URLs to in-process simulators)
+    transports: Mapping[str, BaseTransport] = field(default_factory=dict)
+    #: divides the APIs' 60-second rate windows (benchmarks against time-scaled simulators)
+    rate_scale: float = 1.0
+    timeout: Timeout | None = None
+    retry: RetryPolicy | None = None
+    _store: Store | None = None
+    _vault: Vault | None = None
+
+    @classmethod
+    def from_env(cls) -> Runtime:
+        scale = float(os.environ.get(RATE_SCALE_ENV) or 1.0)  # float ok: a time ratio
+        return cls(load_settings(), rate_scale=scale)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.database_url)
+        return self._store
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault.from_settings(self.settings)
+        return self._vault
+
+    def _transport(self, base_url: str) -> BaseTransport | None:
+        for prefix, transport in self.transports.items():
+            if base_url.startswith(prefix):
+                return transport
+        return None
+
+    def alegra(self, account: AccountConfig) -> AlegraClient:
+        return self.alegra_client(account.alegra_url, account.alegra_email, account.alegra_token)
+
+    def handy(self, account: AccountConfig) -> HandyClient:
+        return self.handy_client(account.handy_url, account.handy_token)
+
+    def alegra_client(self, url: str, email: str, token: object) -> AlegraClient:
+        http = build_client(url, transport=self._transport(url), **self._timeouts())
+        return AlegraClient(
+            http,
+            email=email,
+            token=token,  # type: ignore[arg-type]
+            clock=self.clock,
+            retry=self.retry,
+            rate_window=60.0 / self.rate_scale,
+        )
+
+    def handy_client(self, url: str, token: object) -> HandyClient:
+        http = build_client(url, transport=self._transport(url), **self._timeouts())
+        return HandyClient(
+            http,
+            token=token,  # type: ignore[arg-type]
+            clock=self.clock,
+            retry=self.retry,
+            rate_window=60.0 / self.rate_scale,
+        )
+
+    def _timeouts(self) -> dict[str, Timeout]:
+        return {"timeout": self.timeout} if self.timeout else {}
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None

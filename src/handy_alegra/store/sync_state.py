@@ -1,0 +1,206 @@
+"""Reading and writing what the syncs keep: runs, cursors, verdicts, snapshots, Handy records.
+
+Values kept as JSON (desired fields, known Handy fields) go through ``to_json`` /
+``from_json`` so that Decimals stay exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, select, union
+from sqlalchemy.orm import Session
+
+from handy_alegra.mapping.verdict import Verdict
+from handy_alegra.store.tables import Cursor, HandyRecord, Run, Snapshot
+from handy_alegra.store.tables import Verdict as VerdictRow
+
+DECIMAL_TAG = "$dec:"
+
+
+def to_json(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: f"{DECIMAL_TAG}{v}" if isinstance(v, Decimal) else v for k, v in fields.items()}
+
+
+def from_json(fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: Decimal(v[len(DECIMAL_TAG) :]) if isinstance(v, str) and v.startswith(DECIMAL_TAG) else v
+        for k, v in fields.items()
+    }
+
+
+# --- runs and cursors -------------------------------------------------------------------
+
+
+def start_run(session: Session, account_id: int, kind: str, now: datetime, *, dry_run: bool) -> Run:
+    run = Run(account_id=account_id, kind=kind, started_at=now, dry_run=dry_run, counts={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    now: datetime,
+    outcome: str,
+    counts: dict[str, Any],
+    message: str | None,
+) -> None:
+    run = session.get(Run, run_id)
+    if run is None:
+        return
+    run.finished_at = now
+    run.outcome = outcome
+    run.counts = counts
+    run.message = message
+
+
+def get_cursor(session: Session, account_id: int, name: str) -> datetime | None:
+    row = session.get(Cursor, (account_id, name))
+    return row.value if row else None
+
+
+def set_cursor(session: Session, account_id: int, name: str, value: datetime) -> None:
+    row = session.get(Cursor, (account_id, name))
+    if row is None:
+        session.add(Cursor(account_id=account_id, name=name, value=value))
+    else:
+        row.value = value
+
+
+# --- verdicts and snapshots (per run) -------------------------------------------------------
+
+
+def add_verdicts(
+    session: Session, account_id: int, run_id: int, kind: str, verdicts: Iterable[Verdict]
+) -> None:
+    session.add_all(
+        VerdictRow(
+            account_id=account_id,
+            run_id=run_id,
+            kind=kind,
+            source_id=v.source_id,
+            code=v.code,
+            name=v.name[:300],
+            sync=v.sync,
+            reason=v.reason,
+            detail=v.detail,
+            desired=to_json(v.desired),
+        )
+        for v in verdicts
+    )
+
+
+def keep_only_run_verdicts(session: Session, account_id: int, kind: str, run_id: int) -> None:
+    """The run's verdicts are complete: they replace the previous run's."""
+    session.execute(
+        delete(VerdictRow).where(
+            VerdictRow.account_id == account_id,
+            VerdictRow.kind == kind,
+            VerdictRow.run_id != run_id,
+        )
+    )
+
+
+def drop_run_scratch(session: Session, run_id: int, *, verdicts: bool) -> None:
+    session.execute(delete(Snapshot).where(Snapshot.run_id == run_id))
+    if verdicts:
+        session.execute(delete(VerdictRow).where(VerdictRow.run_id == run_id))
+
+
+def add_snapshots(
+    session: Session, run_id: int, kind: str, records: Iterable[tuple[str, dict[str, Any]]]
+) -> None:
+    seen: set[str] = set()
+    rows = []
+    for code, data in records:
+        if code in seen:
+            continue
+        seen.add(code)
+        rows.append(Snapshot(run_id=run_id, kind=kind, code=code, data=to_json(data)))
+    session.add_all(rows)
+
+
+def codes_to_plan(
+    session: Session, account_id: int, run_id: int, kind: str, *, batch: int
+) -> Iterator[list[str]]:
+    """Every code the run must decide on, in batches, in order: codes Alegra names, codes
+    read from Handy this run, and codes this service manages."""
+    from_verdicts = select(VerdictRow.code.label("code")).where(
+        VerdictRow.run_id == run_id, VerdictRow.kind == kind, VerdictRow.code.is_not(None)
+    )
+    from_snapshots = select(Snapshot.code.label("code")).where(
+        Snapshot.run_id == run_id, Snapshot.kind == kind
+    )
+    from_managed = select(HandyRecord.code.label("code")).where(
+        HandyRecord.account_id == account_id,
+        HandyRecord.kind == kind,
+        HandyRecord.managed.is_(True),
+    )
+    every = union(from_verdicts, from_snapshots, from_managed).subquery()
+    last: str | None = None
+    while True:
+        query = select(every.c.code).order_by(every.c.code).limit(batch)
+        if last is not None:
+            query = query.where(every.c.code > last)
+        codes = list(session.scalars(query))
+        if not codes:
+            return
+        yield codes
+        last = codes[-1]
+
+
+def load_batch(
+    session: Session, account_id: int, run_id: int, kind: str, codes: Sequence[str]
+) -> tuple[dict[str, list[Verdict]], dict[str, dict[str, Any]], dict[str, HandyRecord]]:
+    verdicts: dict[str, list[Verdict]] = {}
+    for row in session.scalars(
+        select(VerdictRow).where(
+            VerdictRow.run_id == run_id, VerdictRow.kind == kind, VerdictRow.code.in_(codes)
+        )
+    ):
+        assert row.code is not None
+        verdicts.setdefault(row.code, []).append(
+            Verdict(
+                row.source_id,
+                row.code,
+                row.name,
+                row.sync,
+                row.reason,
+                row.detail,
+                from_json(row.desired),
+            )
+        )
+    snapshots = {
+        row.code: from_json(row.data)
+        for row in session.scalars(
+            select(Snapshot).where(
+                Snapshot.run_id == run_id, Snapshot.kind == kind, Snapshot.code.in_(codes)
+            )
+        )
+    }
+    records = {
+        row.code: row
+        for row in session.scalars(
+            select(HandyRecord).where(
+                HandyRecord.account_id == account_id,
+                HandyRecord.kind == kind,
+                HandyRecord.code.in_(codes),
+            )
+        )
+    }
+    return verdicts, snapshots, records
+
+
+def record_for(session: Session, account_id: int, kind: str, code: str) -> HandyRecord:
+    row = session.get(HandyRecord, (account_id, kind, code))
+    if row is None:
+        row = HandyRecord(
+            account_id=account_id, kind=kind, code=code, managed=False, known={}, detail={}
+        )
+        session.add(row)
+    return row

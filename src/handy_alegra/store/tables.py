@@ -1,0 +1,131 @@
+"""SQLAlchemy models. Changes to them need an Alembic migration (store/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from handy_alegra.store.types import UTCDateTime
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: Json}
+
+
+class Account(Base):
+    """One company: its credentials (encrypted) and its settings."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    alegra_url: Mapped[str] = mapped_column(String(300))
+    alegra_email: Mapped[str] = mapped_column(String(300))
+    alegra_token: Mapped[str] = mapped_column(Text)  # Fernet ciphertext
+    handy_url: Mapped[str] = mapped_column(String(300))
+    handy_token: Mapped[str] = mapped_column(Text)  # Fernet ciphertext
+    price_list_id: Mapped[str] = mapped_column(String(64))
+    price_list_name: Mapped[str] = mapped_column(String(200))
+    all_items: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Mexico_City")
+    colombia_default_nit: Mapped[str] = mapped_column(String(30), default="222222222")
+    default_zone: Mapped[str] = mapped_column(String(200), default="Sin vendedor")
+    default_family: Mapped[str] = mapped_column(String(200), default="General")
+    warehouse_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sales_since: Mapped[datetime]
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Cursor(Base):
+    """Where an incremental read of one account resumes."""
+
+    __tablename__ = "cursors"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[datetime]
+
+
+class Run(Base):
+    """One run of one sync for one account."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # catalog | customers | sales
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="running")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_runs_account_kind_started", "account_id", "kind", "started_at"),)
+
+
+class Verdict(Base):
+    """How the latest run judged one Alegra record: to sync (with the fields it wants in
+    Handy) or skipped (with the reason). Replaced by every run; read by explain and status."""
+
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # product | customer
+    source_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # Alegra id
+    code: Mapped[str | None] = mapped_column(String(200), nullable=True)  # Handy code
+    name: Mapped[str] = mapped_column(String(300), default="")
+    sync: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    desired: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_verdicts_run_kind_code", "run_id", "kind", "code"),)
+
+
+class Snapshot(Base):
+    """A Handy record as read during a run, before the plan decides what to do with it."""
+
+    __tablename__ = "snapshots"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class HandyRecord(Base):
+    """What this service knows of one Handy record (product or customer), by code: whether it
+    manages it, Handy's last known values of the synced fields, and the last thing done."""
+
+    __tablename__ = "handy_records"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    handy_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    managed: Mapped[bool] = mapped_column(Boolean, default=False)
+    known: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_id: Mapped[int | None] = mapped_column(nullable=True)
+    changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_handy_records_source", "account_id", "kind", "source_id"),)

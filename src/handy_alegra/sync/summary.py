@@ -1,0 +1,60 @@
+"""What a run did, counted: the summary printed at the end and stored with the run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: Exit codes of a ``sync`` command.
+EXIT_OK = 0
+EXIT_RECORDS_FAILED = 1  # finished; some records failed for data reasons
+EXIT_INTERRUPTED = 3  # an API outage (or lost credentials) stopped the run; it resumes next time
+
+EFFECTS = ("created", "updated", "enabled", "disabled", "unchanged", "left_alone")
+
+
+@dataclass
+class RunSummary:
+    kind: str
+    account: str
+    dry_run: bool = False
+    run_id: int | None = None
+    outcome: str = "ok"  # ok | partial | interrupted
+    counts: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    message: str | None = None
+    planned: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.outcome == "interrupted":
+            return EXIT_INTERRUPTED
+        return EXIT_RECORDS_FAILED if sum(self.failed.values()) else EXIT_OK
+
+    def counts_json(self) -> dict[str, Any]:
+        return {
+            **{effect: self.counts.get(effect, 0) for effect in EFFECTS},
+            **{k: v for k, v in self.counts.items() if k not in EFFECTS},
+            "skipped": dict(sorted(self.skipped.items())),
+            "failed": dict(sorted(self.failed.items())),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "account": self.account,
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "outcome": self.outcome,
+            "exit_code": self.exit_code,
+            **self.counts_json(),
+            "message": self.message,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            **({"plan": self.planned} if self.dry_run else {}),
+        }
