@@ -3,20 +3,32 @@ their clients in-process (no sockets)."""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import stamina
+from cryptography.fernet import Fernet
 
+from handy_alegra import logs
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.ratelimit import RateLimiter
 from handy_alegra.clock import ManualClock
 from handy_alegra.http import Client, MockTransport
+from handy_alegra.runtime import Runtime
+from handy_alegra.settings import Settings
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.handy import HandySimulator
 from handy_alegra.simulators.seed import World, build_world
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_logs() -> None:
+    logs.configure(level="WARNING")
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +72,58 @@ def alegra(world: World, clock: ManualClock) -> AlegraClient:
 @pytest.fixture
 def handy(world: World, clock: ManualClock) -> HandyClient:
     return handy_client_for(world.handy, world.credentials.handy_token, clock)
+
+
+# --- the store, on SQLite and PostgreSQL ------------------------------------------------------
+
+POSTGRES_URL = os.environ.get(
+    "HANDY_ALEGRA_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL database, dropped afterwards."""
+    import psycopg
+
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        conn = psycopg.connect(plain, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {plain} ({exc.__class__.__name__}); set HANDY_ALEGRA_TEST_POSTGRES"
+        if os.environ.get("HANDY_ALEGRA_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            sep = "&" if "?" in POSTGRES_URL else "?"
+            yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    else:
+        yield from _postgres_schema()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+
+
+ALEGRA_SIM = "http://alegra.sim/api/v1"
+HANDY_SIM = "http://handy.sim/api/v2"
+
+
+def make_runtime(world: World, url: str, tmp_path: Path, clock: ManualClock) -> Runtime:
+    settings = Settings(tmp_path, url, Fernet.generate_key().decode())
+    transports = {
+        "http://alegra.sim": MockTransport(world.alegra.handle),
+        "http://handy.sim": MockTransport(world.handy.handle),
+    }
+    return Runtime(settings, clock=clock, transports=transports)

@@ -23,6 +23,11 @@ def redact_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableM
     return event
 
 
+def _stderr_logger(*_: Any) -> structlog.PrintLogger:
+    """Whatever ``sys.stderr`` is now (test runners swap it)."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure(*, json: bool = False, level: str = "INFO") -> None:
     numeric = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s", force=True)
@@ -43,6 +48,6 @@ def configure(*, json: bool = False, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )

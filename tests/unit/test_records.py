@@ -70,7 +70,7 @@ def test_alegra_item_numbers_as_strings_become_decimals() -> None:
         Decimal(120),
         Decimal("28.5"),
     ]
-    assert parsed.category is not None and parsed.category.id == "3"
+    assert parsed.item_category is not None and parsed.item_category.id == "3"
 
 
 def test_webhook_price_entries_use_id_instead_of_id_price_list() -> None:

@@ -24,6 +24,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
@@ -39,10 +40,10 @@ def root(
 
 
 def _register() -> None:
-    from handy_alegra.cli import demo, sandbox
+    from handy_alegra.cli import accounts, db, demo, explain, sandbox, sync
 
-    sandbox.register(app)
-    demo.register(app)
+    for module in (accounts, sync, explain, db, sandbox, demo):
+        module.register(app)
 
 
 _register()

@@ -111,7 +111,8 @@ class Item(Record):
     prices: tuple[ItemPrice, ...] = Field(default=(), alias="price")
     taxes: tuple[ItemTax, ...] = Field(default=(), alias="tax")
     inventory: Inventory | None = None
-    category: Ref | None = Field(default=None, alias="itemCategory")
+    # Not "category": on the wire that key is the accounting account, not the product category.
+    item_category: Ref | None = Field(default=None, alias="itemCategory")
 
     @field_validator("reference", mode="before")
     @classmethod
@@ -139,7 +140,7 @@ class Item(Record):
     def _inventory(cls, value: Any) -> Any:
         return None if value in (None, [], "") else value
 
-    @field_validator("category", mode="before")
+    @field_validator("item_category", mode="before")
     @classmethod
     def _category(cls, value: Any) -> Any:
         return _ref(value)

@@ -71,8 +71,8 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
     desired: dict[str, object] = {
         "description": name or code,
         "price": price_with_iva(price, ivas[0]) if ivas else price,
-        "family": item.category.name.strip()
-        if item.category and item.category.name.strip()
+        "family": item.item_category.name.strip()
+        if item.item_category and item.item_category.name.strip()
         else rules.default_family,
         "enabled": True,
         "externalId": item.id,

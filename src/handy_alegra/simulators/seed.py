@@ -28,24 +28,72 @@ from handy_alegra.simulators.handy import HandySimulator
 Record = dict[str, Any]
 
 CATEGORIES = {
-    "Abarrotes": ("ABR", ("Arroz", "Frijol negro", "Azúcar estándar", "Aceite vegetal",
-                          "Harina de maíz", "Sal de mesa", "Atún en agua", "Café soluble")),
-    "Bebidas": ("BEB", ("Refresco cola", "Agua natural", "Jugo de naranja", "Té helado",
-                        "Agua mineral", "Bebida isotónica")),
-    "Lácteos": ("LAC", ("Leche entera", "Yogur natural", "Queso fresco", "Crema ácida",
-                        "Mantequilla")),
-    "Limpieza": ("LIM", ("Detergente en polvo", "Jabón de barra", "Cloro", "Lavatrastes líquido",
-                         "Suavizante de telas")),
-    "Botanas": ("BOT", ("Papas fritas", "Cacahuates japoneses", "Palomitas", "Galletas surtidas",
-                        "Chicharrón de harina")),
-}  # fmt: skip
+    "Abarrotes": (
+        "ABR",
+        (
+            "Arroz",
+            "Frijol negro",
+            "Azúcar estándar",
+            "Aceite vegetal",
+            "Harina de maíz",
+            "Sal de mesa",
+            "Atún en agua",
+            "Café soluble",
+        ),
+    ),
+    "Bebidas": (
+        "BEB",
+        (
+            "Refresco cola",
+            "Agua natural",
+            "Jugo de naranja",
+            "Té helado",
+            "Agua mineral",
+            "Bebida isotónica",
+        ),
+    ),
+    "Lácteos": (
+        "LAC",
+        ("Leche entera", "Yogur natural", "Queso fresco", "Crema ácida", "Mantequilla"),
+    ),
+    "Limpieza": (
+        "LIM",
+        (
+            "Detergente en polvo",
+            "Jabón de barra",
+            "Cloro",
+            "Lavatrastes líquido",
+            "Suavizante de telas",
+        ),
+    ),
+    "Botanas": (
+        "BOT",
+        (
+            "Papas fritas",
+            "Cacahuates japoneses",
+            "Palomitas",
+            "Galletas surtidas",
+            "Chicharrón de harina",
+        ),
+    ),
+}
 BRANDS = ("La Esperanza", "Don Julián", "Sol de Oro", "El Ñandú", "Cañada", "Güero", "San Ángel")
 SIZES = ("250 g", "500 g", "1 kg", "600 ml", "1 L", "2 L", "12 pzas")
 SHOPS = ("Abarrotes", "Tienda", "Minisúper", "Cremería", "Miscelánea", "Depósito", "Farmacia")
 SHOP_NAMES = (
-    "La Güera", "Doña Chuy", "El Ñandú", "Los Álamos", "San José", "La Económica",
-    "El Puente", "Santa Mónica", "La Única", "El Águila", "Los Pinos", "Don Ramón",
-)  # fmt: skip
+    "La Güera",
+    "Doña Chuy",
+    "El Ñandú",
+    "Los Álamos",
+    "San José",
+    "La Económica",
+    "El Puente",
+    "Santa Mónica",
+    "La Única",
+    "El Águila",
+    "Los Pinos",
+    "Don Ramón",
+)
 FIRST = ("José", "María", "Óscar", "Lucía", "Andrés", "Ángela", "Raúl", "Sofía", "Iñaki", "Nuria")
 LAST = ("Martínez", "Núñez", "Peña", "Ibáñez", "Gómez", "Hernández", "Muñoz", "Díaz", "López")
 SELLERS = {
@@ -152,8 +200,10 @@ def _seed_alegra(world: World, n_items: int, n_contacts: int) -> None:
     categories = {name: sim.add_item_category(name)["id"] for name in CATEGORIES}
     for i in range(n_items):
         sim.add_item(_item(world, i, categories, [w["id"] for w in warehouses]))
-    sellers = [sim.add_seller(name, identification=str(1957840 + k))
-               for k, name in enumerate(SELLERS[country])]  # fmt: skip
+    sellers = [
+        sim.add_seller(name, identification=str(1957840 + k))
+        for k, name in enumerate(SELLERS[country])
+    ]
     sim.add_seller("Vendedor Retirado", status="inactive")
     previous = ""
     for i in range(n_contacts):
@@ -211,8 +261,12 @@ def _taxes(world: World, i: int) -> list[Record]:
         return []
     if kind == 8:
         return [t["other"]]
-    variants = ([t["iva_inactive"]], [t["iva_named"]], [t["iva"], t["iva_reduced"]],
-                [t["iva"], t["other"]])  # fmt: skip
+    variants = (
+        [t["iva_inactive"]],
+        [t["iva_named"]],
+        [t["iva"], t["iva_reduced"]],
+        [t["iva"], t["other"]],
+    )
     return list(variants[(i // 10) % len(variants)])
 
 
@@ -381,8 +435,14 @@ def seed_orders(world: World, count: int, *, since: datetime | None = None) -> l
                     "tax_percent": percent,
                 }
             )
-        created.append(handy.create_order(customers[k % len(customers)], lines, created_at=at,
-                                          seller_name=SELLERS[world.country][k % 4]))  # fmt: skip
+        created.append(
+            handy.create_order(
+                customers[k % len(customers)],
+                lines,
+                created_at=at,
+                seller_name=SELLERS[world.country][k % 4],
+            )
+        )
     live = []
     for k, order in enumerate(created):
         if k % 20 == 3:

@@ -1,0 +1,287 @@
+"""``handy-alegra accounts …``: activate a company and manage it. No command prints a token."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from handy_alegra import accounts, activation
+from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
+from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
+from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.sync import catalog, customers
+
+group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
+
+
+def parse_since(text: str | None, timezone: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO date-time (2026-11-02T08:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+@group.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A short name for the company (used in every command)."),
+    country: str = typer.Option(..., help="MX, CO or another ISO country code."),
+    alegra_email: str = typer.Option(..., help="The Alegra user (e-mail) of the API token."),
+    alegra_token: str = typer.Option(
+        ...,
+        envvar="HANDY_ALEGRA_ALEGRA_TOKEN",
+        prompt=True,
+        hide_input=True,
+        help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked).",
+    ),
+    handy_token: str = typer.Option(
+        ...,
+        envvar="HANDY_ALEGRA_HANDY_TOKEN",
+        prompt=True,
+        hide_input=True,
+        help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked).",
+    ),
+    price_list: str = typer.Option(
+        ..., help="Alegra price list for Handy's price: id or exact name."
+    ),
+    all_items: bool = typer.Option(
+        False, "--all-items", help="Sync every item, not only inventoriable ones."
+    ),
+    alegra_url: str = typer.Option(ALEGRA_URL, help="Alegra API base, up to /api/v1."),
+    handy_url: str = typer.Option(HANDY_URL, help="Handy API base, up to /api/v2."),
+    timezone: str = typer.Option("America/Mexico_City", help="The company's time zone (IANA)."),
+    colombia_default_nit: str = typer.Option(
+        "222222222", help="NIT for Colombian clients without one."
+    ),
+    sales_since: str | None = typer.Option(
+        None, help="Send orders created from this ISO date-time on (default: now)."
+    ),
+    warehouse: str | None = typer.Option(
+        None, help="Alegra warehouse (id or name) remissions take goods from."
+    ),
+    no_initial_sync: bool = typer.Option(
+        False, "--no-initial-sync", help="Do not run the first catalog and customer sync."
+    ),
+) -> None:
+    """Activate a company: check both credentials, the price list and (Colombia) Handy's
+    person categories; store the account with its tokens encrypted; run the first sync.
+
+    Example:
+
+        handy-alegra accounts add acme --country MX --alegra-email a@acme.mx --price-list Mayoreo
+    """
+    rt = runtime(ctx)
+    creds = Credentials(alegra_email, alegra_token, handy_token, alegra_url, handy_url)
+    with reported():
+        try:
+            config, checked = activation.activate(
+                rt,
+                name,
+                creds,
+                country=country,
+                price_list=price_list,
+                all_items=all_items,
+                timezone=timezone,
+                colombia_default_nit=colombia_default_nit,
+                sales_since=parse_since(sales_since, timezone),
+                warehouse=warehouse,
+            )
+        except ActivationError as exc:
+            fail(f"{exc}\nNothing was stored.")
+    for warning in checked.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(
+        f"Activated [bold]{config.name}[/]: {checked.company_name} ({config.country}), "
+        f"price list {config.price_list_name!r} (id {config.price_list_id}).",
+        highlight=False,
+    )
+    if no_initial_sync:
+        return
+    with RichProgress() as progress:
+        for sync in (catalog, customers):
+            print_summary(sync.run(rt, config, progress=progress), as_json=False)
+
+
+@group.command("list")
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the accounts (no secrets)."""
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        rows = [a.public() for a in accounts.load_all(session, rt.vault)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("name", "country", "price list", "items", "time zone", "state")
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["country"],
+            f"{row['price_list_name']} ({row['price_list_id']})",
+            "all" if row["all_items"] else "inventoriable",
+            row["timezone"],
+            "paused" if row["paused"] else "active",
+        )
+    console.print(table)
+
+
+@group.command("show")
+def show(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one account's settings (never its tokens)."""
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        data = accounts.load(session, rt.vault, name).public()
+    data["alegra_token"] = data["handy_token"] = "(encrypted, not shown)"
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for key, value in data.items():
+        console.print(f"{key:22} {value}", highlight=False)
+
+
+@group.command("edit")
+def edit(
+    ctx: typer.Context,
+    name: str,
+    alegra_email: str | None = typer.Option(None),
+    alegra_token: str | None = typer.Option(
+        None, envvar="HANDY_ALEGRA_ALEGRA_TOKEN", help="New Alegra token (or env)."
+    ),
+    handy_token: str | None = typer.Option(
+        None, envvar="HANDY_ALEGRA_HANDY_TOKEN", help="New Handy token (or env)."
+    ),
+    price_list: str | None = typer.Option(None, help="Id or exact name."),
+    all_items: bool | None = typer.Option(None, "--all-items/--inventoriable-only"),
+    alegra_url: str | None = typer.Option(None),
+    handy_url: str | None = typer.Option(None),
+    country: str | None = typer.Option(None),
+    timezone: str | None = typer.Option(None),
+    colombia_default_nit: str | None = typer.Option(None),
+    default_zone: str | None = typer.Option(None, help="Zone for customers without a seller."),
+    default_family: str | None = typer.Option(None, help="Family for items without a category."),
+    warehouse: str | None = typer.Option(None, help="Id or name."),
+    sales_since: str | None = typer.Option(None),
+) -> None:
+    """Change an account's settings; new credentials or a new price list are checked first.
+
+    Example:
+
+        handy-alegra accounts edit acme --price-list General --all-items
+    """
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            current = accounts.load(session, rt.vault, name)
+        changes: dict[str, object] = {}
+        for key, value in (
+            ("all_items", all_items),
+            ("alegra_url", alegra_url),
+            ("handy_url", handy_url),
+            ("default_zone", default_zone),
+            ("default_family", default_family),
+            ("colombia_default_nit", colombia_default_nit),
+        ):
+            if value is not None:
+                changes[key] = value
+        if country is not None:
+            changes["country"] = country.upper()
+        if timezone is not None:
+            changes["timezone"] = activation.parse_timezone(timezone)
+        if sales_since is not None:
+            changes["sales_since"] = parse_since(sales_since, timezone or current.timezone)
+        needs_check = any(
+            v is not None
+            for v in (
+                alegra_email,
+                alegra_token,
+                handy_token,
+                price_list,
+                alegra_url,
+                handy_url,
+                warehouse,
+                country,
+            )
+        )
+        if needs_check:
+            creds = Credentials(
+                alegra_email or current.alegra_email,
+                alegra_token or current.alegra_token.get_secret_value(),
+                handy_token or current.handy_token.get_secret_value(),
+                alegra_url or current.alegra_url,
+                handy_url or current.handy_url,
+            )
+            try:
+                checked = activation.check(
+                    rt,
+                    creds,
+                    country=str(changes.get("country", current.country)),
+                    price_list=price_list or current.price_list_id,
+                    warehouse=warehouse,
+                )
+            except ActivationError as exc:
+                fail(f"{exc}\nNothing was changed.")
+            changes.update(
+                price_list_id=checked.price_list.id, price_list_name=checked.price_list.name
+            )
+            if checked.warehouse is not None:
+                changes["warehouse_id"] = checked.warehouse.id
+            for warning in checked.warnings:
+                console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        with rt.store.session() as session:
+            accounts.update(
+                session,
+                rt.vault,
+                name,
+                now=rt.clock.now(),
+                alegra_email=alegra_email,
+                alegra_token=alegra_token,
+                handy_token=handy_token,
+                **changes,
+            )
+    console.print(
+        f"Updated {name}: {', '.join(sorted(changes)) or 'credentials'}.", highlight=False
+    )
+
+
+@group.command("remove")
+def remove(
+    ctx: typer.Context, name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")
+) -> None:
+    """Remove an account and everything this service keeps about it (Handy and Alegra are
+    not touched)."""
+    rt = runtime(ctx)
+    if not yes:
+        typer.confirm(f"Remove the account {name!r} and its sync history?", abort=True)
+    with reported(), rt.store.session() as session:
+        accounts.remove(session, name)
+    console.print(f"Removed {name}.", highlight=False)
+
+
+def _set_paused(ctx: typer.Context, name: str, paused: bool) -> None:
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        accounts.update(session, rt.vault, name, now=rt.clock.now(), paused=paused)
+    console.print(f"{name} is {'paused' if paused else 'active'}.", highlight=False)
+
+
+@group.command("pause")
+def pause(ctx: typer.Context, name: str) -> None:
+    """Stop scheduled syncs of an account until it is resumed."""
+    _set_paused(ctx, name, True)
+
+
+@group.command("resume")
+def resume(ctx: typer.Context, name: str) -> None:
+    """Resume scheduled syncs of a paused account."""
+    _set_paused(ctx, name, False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="accounts")

@@ -1,0 +1,121 @@
+"""What every command shares: the runtime, error reporting, progress bars, summaries."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from handy_alegra import reasons
+from handy_alegra.accounts import AccountError
+from handy_alegra.runtime import Runtime
+from handy_alegra.sync.summary import RunSummary
+from handy_alegra.vault import VaultError
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+EXIT_USAGE = 2
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Runtime):
+        root.obj = Runtime.from_env()
+    return root.obj
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn the errors an operator can fix into a message and exit code 2."""
+    try:
+        yield
+    except (AccountError, VaultError) as exc:
+        fail(str(exc))
+
+
+class RichProgress:
+    """A progress bar per phase of a run (on stderr, so that --json stays clean)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=False,
+            disable=not enabled or not errors.is_terminal,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+        self.bar.__exit__(None, None, None)
+
+    def phase(self, description: str, total: int | None = None) -> None:
+        self._close()
+        self.task = self.bar.add_task(description, total=total)
+
+    def _close(self) -> None:
+        if self.task is not None:
+            done = next(t.completed for t in self.bar.tasks if t.id == self.task) or 1
+            self.bar.update(self.task, total=done, completed=done)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, amount)
+
+
+def print_summary(summary: RunSummary, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
+        return
+    title = f"{summary.kind} — {summary.account}" + (
+        " (dry run: nothing written)" if summary.dry_run else ""
+    )
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in summary.counts_json().items():
+        if isinstance(value, dict):
+            total = sum(value.values())
+            table.add_row(key, str(total))
+            for reason, count in value.items():
+                table.add_row(f"  {reasons.label(reason)}", str(count))
+        elif value:
+            table.add_row(key.replace("_", " "), str(value))
+    table.add_row("outcome", summary.outcome)
+    console.print(table)
+    if summary.message:
+        console.print(summary.message, highlight=False)
+    if summary.dry_run and summary.planned:
+        console.print(f"Plan ({len(summary.planned)} writes):", highlight=False)
+        for line in summary.planned[:50]:
+            console.print("  " + json.dumps(line, ensure_ascii=False), highlight=False)
+        if len(summary.planned) > 50:
+            console.print(f"  … and {len(summary.planned) - 50} more (use --json for all)")

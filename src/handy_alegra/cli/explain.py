@@ -1,0 +1,74 @@
+"""``handy-alegra explain …``: what the last run did with one record, and why."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from handy_alegra import accounts
+from handy_alegra.cli.common import console, reported, runtime
+from handy_alegra.explain import Explanation, explain_record
+
+group = typer.Typer(help="Explain what happened to one record.", no_args_is_help=True)
+
+
+def _show(explanation: Explanation, as_json: bool) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"title": explanation.title, "lines": explanation.lines, **explanation.data},
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+    else:
+        console.print(f"[bold]{explanation.title}[/]", highlight=False)
+        for line in explanation.lines:
+            console.print(f"  {line}", highlight=False)
+    if not explanation.found:
+        raise typer.Exit(1)
+
+
+def _explain(ctx: typer.Context, kind: str, key: str, account: str, as_json: bool) -> None:
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        config = accounts.load(session, rt.vault, account)
+        explanation = explain_record(session, config, kind, key)
+    _show(explanation, as_json)
+
+
+@group.command("product")
+def product(
+    ctx: typer.Context,
+    reference: str = typer.Argument(..., help="The Alegra reference (= the Handy code)."),
+    account: str = typer.Option(..., "--account", "-a"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Why a product is (or is not) in Handy with the price, stock and family it has.
+
+    Example:
+
+        handy-alegra explain product ABR-00017 --account acme
+    """
+    _explain(ctx, "product", reference, account, as_json)
+
+
+@group.command("customer")
+def customer(
+    ctx: typer.Context,
+    name_or_code: str = typer.Argument(..., help="Exact name, Alegra contact id or Handy code."),
+    account: str = typer.Option(..., "--account", "-a"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Why a customer is (or is not) in Handy, and in which zone.
+
+    Example:
+
+        handy-alegra explain customer "Abarrotes La Güera" --account acme
+    """
+    _explain(ctx, "customer", name_or_code, account, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="explain")

@@ -1,0 +1,60 @@
+"""``handy-alegra sync …``: run one sync of one account now."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import typer
+
+from handy_alegra import accounts
+from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
+from handy_alegra.sync import catalog, customers
+
+group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
+
+AccountOption = typer.Option(..., "--account", "-a", help="The account's name.")
+DryRun = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
+AsJson = typer.Option(False, "--json", help="Print the summary as one JSON object.")
+
+
+def _run(ctx: typer.Context, sync: ModuleType, account: str, dry_run: bool, as_json: bool) -> None:
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            config = accounts.load(session, rt.vault, account)
+        with RichProgress(enabled=not as_json) as progress:
+            summary = sync.run(rt, config, dry_run=dry_run, progress=progress)
+    print_summary(summary, as_json=as_json)
+    raise typer.Exit(summary.exit_code)
+
+
+@group.command("catalog")
+def sync_catalog(
+    ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
+) -> None:
+    """Alegra items → Handy products (price with IVA, stock, family).
+
+    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage.
+
+    Example:
+
+        handy-alegra sync catalog --account acme --dry-run
+    """
+    _run(ctx, catalog, account, dry_run, as_json)
+
+
+@group.command("customers")
+def sync_customers(
+    ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
+) -> None:
+    """Alegra client contacts → Handy customers, one zone per seller.
+
+    Example:
+
+        handy-alegra sync customers --account acme --json
+    """
+    _run(ctx, customers, account, dry_run, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="sync")

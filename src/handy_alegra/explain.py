@@ -1,0 +1,210 @@
+"""``explain``: what the last run did with one record, and why, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from handy_alegra import reasons
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.store.sync_state import from_json
+from handy_alegra.store.tables import HandyRecord, Run, Verdict
+
+TEXT = {
+    "es": {
+        "product": "Producto",
+        "customer": "Cliente",
+        "item": "Ítem de Alegra",
+        "contact": "Contacto de Alegra",
+        "syncs": "se sincroniza",
+        "not_synced": "no se sincroniza",
+        "also": "además",
+        "price": "precio en Handy {price} (lista «{price_list}»: {alegra_price}{iva})",
+        "iva": " + IVA {iva}%",
+        "stock": "existencias {quantity}",
+        "family": "familia «{family}»",
+        "zone": "zona «{zone}»",
+        "handy": "En Handy",
+        "run": "en la sincronización #{run} ({when})",
+        "nothing": "Ningún registro de Alegra ni de Handy tiene el código o nombre {key!r}.",
+        "not_in_handy": "todavía no existe en Handy",
+        "managed_not": "existe solo en Handy; esta integración no lo toca",
+        "created": "se creó",
+        "updated": "se actualizó",
+        "enabled": "se volvió a habilitar",
+        "disabled": "se deshabilitó",
+        "failed": "falló la última escritura",
+        "unchanged": "ya coincide con Alegra",
+        "skip": "no se modificó",
+        "left_alone": "existe solo en Handy; no se toca",
+        "last_run": "Última sincronización: #{run} ({when}), {outcome}.",
+    },
+    "en": {
+        "product": "Product",
+        "customer": "Customer",
+        "item": "Alegra item",
+        "contact": "Alegra contact",
+        "syncs": "synced",
+        "not_synced": "not synced",
+        "also": "also",
+        "price": "Handy price {price} (list '{price_list}': {alegra_price}{iva})",
+        "iva": " + IVA {iva}%",
+        "stock": "stock {quantity}",
+        "family": "family '{family}'",
+        "zone": "zone '{zone}'",
+        "handy": "In Handy",
+        "run": "in run #{run} ({when})",
+        "nothing": "No Alegra or Handy record has the code or name {key!r} in this account.",
+        "not_in_handy": "does not exist in Handy yet",
+        "managed_not": "exists only in Handy; this integration leaves it alone",
+        "created": "was created",
+        "updated": "was updated",
+        "enabled": "was enabled again",
+        "disabled": "was disabled",
+        "failed": "the last write failed",
+        "unchanged": "already matches Alegra",
+        "skip": "was not changed",
+        "left_alone": "exists only in Handy; left alone",
+        "last_run": "Last run: #{run} ({when}), {outcome}.",
+    },
+}
+
+
+@dataclass
+class Explanation:
+    title: str
+    lines: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    found: bool = True
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "?"
+
+
+def explain_record(
+    session: Session, account: AccountConfig, kind: str, key: str, lang: str | None = None
+) -> Explanation:
+    """``kind`` is ``product`` (key: reference) or ``customer`` (key: code or exact name)."""
+    lang = lang or reasons.language()
+    t = TEXT[lang]
+    zone = account.zone
+    conditions = [Verdict.code == key, Verdict.source_id == key]
+    if kind == "customer":
+        conditions.append(Verdict.name == key)
+    verdicts = list(
+        session.scalars(
+            select(Verdict).where(
+                Verdict.account_id == account.id, Verdict.kind == kind, or_(*conditions)
+            )
+        )
+    )
+    codes = {v.code for v in verdicts if v.code} or {key}
+    records = list(
+        session.scalars(
+            select(HandyRecord).where(
+                HandyRecord.account_id == account.id,
+                HandyRecord.kind == kind,
+                HandyRecord.code.in_(codes),
+            )
+        )
+    )
+    title = f"{t[kind]} {key} ({account.name})"
+    if not verdicts and not records:
+        return Explanation(title, [t["nothing"].format(key=key)], {"key": key}, found=False)
+    explanation = Explanation(title, data={"key": key, "verdicts": [], "handy": []})
+    syncing = [v for v in verdicts if v.sync]
+    shared = sorted(v.source_id or "?" for v in syncing) if len(syncing) > 1 else []
+    for verdict in verdicts:
+        explanation.lines.append(_verdict_line(verdict, shared, kind, t, lang))
+        explanation.data["verdicts"].append(
+            {
+                "alegra_id": verdict.source_id,
+                "code": verdict.code,
+                "name": verdict.name,
+                "sync": verdict.sync and len(syncing) < 2,
+                "reason": verdict.reason,
+                "detail": verdict.detail,
+            }
+        )
+    for record in records:
+        explanation.lines.append(_record_line(session, record, t, zone))
+        explanation.data["handy"].append(
+            {
+                "code": record.code,
+                "handy_id": record.handy_id,
+                "managed": record.managed,
+                "outcome": record.outcome,
+                "reason": record.reason,
+                "run_id": record.run_id,
+            }
+        )
+    if not records and verdicts:
+        explanation.lines.append(f"{t['handy']}: {t['not_in_handy']}.")
+    last = session.scalar(
+        select(Run)
+        .where(
+            Run.account_id == account.id,
+            Run.kind == ("catalog" if kind == "product" else "customers"),
+        )
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    if last is not None:
+        explanation.lines.append(
+            t["last_run"].format(
+                run=last.id, when=_when(last.started_at, zone), outcome=last.outcome
+            )
+        )
+    return explanation
+
+
+def _verdict_line(
+    verdict: Verdict, shared: list[str], kind: str, t: dict[str, str], lang: str
+) -> str:
+    who = t["item"] if kind == "product" else t["contact"]
+    head = f"{who} {verdict.source_id or '?'} «{verdict.name}»"
+    if verdict.sync and shared:
+        why = reasons.sentence("duplicate_reference", {"ids": shared}, lang)
+        return f"{head}: {t['not_synced']} — {why}"
+    if not verdict.sync:
+        text = (
+            f"{head}: {t['not_synced']} — {reasons.sentence(verdict.reason, verdict.detail, lang)}"
+        )
+        also = [reasons.label(code, lang) for code in verdict.detail.get("also", [])]
+        return text + (f" ({t['also']}: {', '.join(also)})" if also else "")
+    desired = from_json(verdict.desired)
+    parts: list[str] = []
+    if kind == "product":
+        iva = t["iva"].format(iva=verdict.detail["iva"]) if verdict.detail.get("iva") else ""
+        parts.append(
+            t["price"].format(
+                price=desired.get("price"),
+                price_list=verdict.detail.get("price_list", ""),
+                alegra_price=verdict.detail.get("alegra_price", ""),
+                iva=iva,
+            )
+        )
+        if "quantity" in desired:
+            parts.append(t["stock"].format(quantity=desired["quantity"]))
+        parts.append(t["family"].format(family=desired.get("family")))
+    else:
+        parts.append(t["zone"].format(zone=desired.get("zone")))
+    return f"{head}: {t['syncs']} — " + ", ".join(parts) + "."
+
+
+def _record_line(session: Session, record: HandyRecord, t: dict[str, str], zone: ZoneInfo) -> str:
+    if not record.managed and record.outcome in (None, "skip", "left_alone"):
+        return f"{t['handy']} ({record.code}): {t['managed_not']}."
+    outcome = record.outcome or "unchanged"
+    text = f"{t['handy']} ({record.code}): {t.get(outcome, outcome)}"
+    if record.run_id:
+        text += " " + t["run"].format(run=record.run_id, when=_when(record.changed_at, zone))
+    if record.reason:
+        text += f" — {reasons.sentence(record.reason, record.detail)}"
+    return text + "."

@@ -1,0 +1,123 @@
+"""The state store on SQLite and PostgreSQL: migrations, accounts, exact values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import inspect, select
+
+from handy_alegra import accounts
+from handy_alegra.settings import Settings
+from handy_alegra.store import sync_state
+from handy_alegra.store.database import Store, upgrade
+from handy_alegra.store.tables import Account, HandyRecord
+from handy_alegra.vault import Vault, VaultError
+
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+
+
+def add_account(store: Store, vault: Vault, name: str = "acme") -> None:
+    with store.session() as session:
+        accounts.insert(
+            session, vault, name=name, alegra_token="alegra-secret", handy_token="handy-secret",
+            now=NOW, country="MX", alegra_url="http://a/api/v1", alegra_email="a@b.mx",
+            handy_url="http://h/api/v2", price_list_id="2", price_list_name="Mayoreo",
+            all_items=False, timezone="America/Mexico_City", colombia_default_nit="222222222",
+            default_zone="Sin vendedor", default_family="General", warehouse_id=None,
+            sales_since=NOW, paused=False,
+        )  # fmt: skip
+
+
+def test_migrations_create_every_table_and_are_idempotent(database_url: str) -> None:
+    store = Store.open(database_url)
+    upgrade(store.engine)  # a second upgrade is a no-op
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "accounts",
+        "runs",
+        "cursors",
+        "verdicts",
+        "snapshots",
+        "handy_records",
+        "alembic_version",
+    } <= tables
+    store.dispose()
+
+
+def test_tokens_are_encrypted_at_rest_and_round_trip(database_url: str) -> None:
+    store = Store.open(database_url)
+    vault = Vault([Fernet.generate_key()])
+    add_account(store, vault)
+    with store.session() as session:
+        row = session.scalar(select(Account))
+        assert row is not None
+        assert "alegra-secret" not in row.alegra_token
+        assert "handy-secret" not in row.handy_token
+        config = accounts.load(session, vault, "acme")
+    assert config.alegra_token.get_secret_value() == "alegra-secret"
+    assert "alegra-secret" not in repr(config)
+    assert "alegra-secret" not in str(config.public())
+    assert config.sales_since == NOW
+    with store.session() as session, pytest.raises(VaultError, match="cannot be decrypted"):
+        accounts.load(session, Vault([Fernet.generate_key()]), "acme")
+    store.dispose()
+
+
+def test_key_rotation_re_encrypts_with_the_new_key(database_url: str) -> None:
+    store = Store.open(database_url)
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    add_account(store, Vault([old]))
+    with store.session() as session:
+        assert accounts.rotate_secrets(session, Vault([new, old])) == 1
+    with store.session() as session:
+        assert (
+            accounts.load(session, Vault([new]), "acme").handy_token.get_secret_value()
+            == "handy-secret"
+        )
+    store.dispose()
+
+
+def test_decimals_and_datetimes_stay_exact(database_url: str) -> None:
+    store = Store.open(database_url)
+    vault = Vault([Fernet.generate_key()])
+    add_account(store, vault)
+    with store.session() as session:
+        account_id = session.scalar(select(Account.id))
+        assert account_id is not None
+        row = sync_state.record_for(session, account_id, "product", "ACE-1")
+        row.known = sync_state.to_json({"price": Decimal("86.206897"), "enabled": True})
+        sync_state.set_cursor(session, account_id, "handy_products", NOW)
+    with store.session() as session:
+        row2 = session.get(HandyRecord, (account_id, "product", "ACE-1"))
+        assert row2 is not None
+        assert sync_state.from_json(row2.known) == {"price": Decimal("86.206897"), "enabled": True}
+        assert sync_state.get_cursor(session, account_id, "handy_products") == NOW
+    store.dispose()
+
+
+def test_removing_an_account_removes_its_state(database_url: str) -> None:
+    store = Store.open(database_url)
+    vault = Vault([Fernet.generate_key()])
+    add_account(store, vault)
+    with store.session() as session:
+        account_id = session.scalar(select(Account.id))
+        assert account_id is not None
+        sync_state.record_for(session, account_id, "product", "X")
+        sync_state.start_run(session, account_id, "catalog", NOW, dry_run=False)
+    with store.session() as session:
+        accounts.remove(session, "acme")
+    with store.session() as session:
+        assert session.scalar(select(HandyRecord)) is None
+    store.dispose()
+
+
+def test_the_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "home", "sqlite://", None)
+    vault = Vault.from_settings(settings)
+    assert settings.key_file.stat().st_mode & 0o777 == 0o600
+    token = vault.encrypt("x")
+    assert Vault.from_settings(settings).decrypt(token) == "x"  # the same key next time
