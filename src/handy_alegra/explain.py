@@ -208,3 +208,131 @@ def _record_line(session: Session, record: HandyRecord, t: dict[str, str], zone:
     if record.reason:
         text += f" — {reasons.sentence(record.reason, record.detail)}"
     return text + "."
+
+
+ORDER_STATUS: dict[str, dict[str, str]] = {
+    "es": {
+        "pending": "pendiente de enviar",
+        "sending": "enviándose (se comprueba si la remisión ya existe antes de reenviar)",
+        "sent": "enviado",
+        "failed": "no enviado todavía; se reintenta en cada sincronización",
+        "needs_attention": "requiere atención de una persona",
+        "voided": "cancelado en Handy; su remisión se anuló en Alegra",
+        "cancelled": "cancelado en Handy antes de enviarse",
+        "cancelling": "cancelado en Handy; su remisión se anulará en la siguiente sincronización",
+        "superseded": "reemplazado por una edición",
+    },
+    "en": {
+        "pending": "waiting to be sent",
+        "sending": "being sent (checked for an existing remission before any resend)",
+        "sent": "sent",
+        "failed": "not sent yet; retried every cycle",
+        "needs_attention": "needs a person's attention",
+        "voided": "cancelled in Handy; its remission was voided in Alegra",
+        "cancelled": "cancelled in Handy before it was sent",
+        "cancelling": "cancelled in Handy; its remission is voided in the next cycle",
+        "superseded": "replaced by an edit",
+    },
+}
+
+ORDER_TEXT: dict[str, dict[str, str]] = {
+    "es": {
+        "title": "Pedido {id} ({account})",
+        "nothing": "Este servicio no ha leído ningún pedido {id} de Handy en esta cuenta.",
+        "state": "Estado: {status}.",
+        "why": "Motivo: {why}",
+        "remission": "Remisión en Alegra: {id} (número {number}), cliente {client}, fecha {date}.",
+        "totals": "Total en Handy {handy} · total en Alegra {alegra}.",
+        "difference": "Diferencia por redondeo registrada: {difference}.",
+        "returns": "Devoluciones no enviadas: {returns}.",
+        "replaced": "Editado: la versión nueva es el pedido {id}.",
+        "edited": "Es una edición del pedido {id}.",
+        "attempts": "Intentos:",
+        "written": "El id de la remisión {state} en el pedido de Handy.",
+        "written_yes": "ya está escrito",
+        "written_no": "aún no está escrito",
+    },
+    "en": {
+        "title": "Order {id} ({account})",
+        "nothing": "This service has read no Handy order {id} for this account.",
+        "state": "Status: {status}.",
+        "why": "Reason: {why}",
+        "remission": "Alegra remission: {id} (number {number}), client {client}, date {date}.",
+        "totals": "Handy total {handy} · Alegra total {alegra}.",
+        "difference": "Rounding difference recorded: {difference}.",
+        "returns": "Returns left out: {returns}.",
+        "replaced": "Edited: the new version is order {id}.",
+        "edited": "An edit of order {id}.",
+        "attempts": "Attempts:",
+        "written": "The remission id {state} on the Handy order.",
+        "written_yes": "is written",
+        "written_no": "is not yet written",
+    },
+}
+
+
+def explain_order(
+    session: Session, account: AccountConfig, handy_id: str, lang: str | None = None
+) -> Explanation:
+    from handy_alegra.store import orders as order_store
+
+    lang = lang or reasons.language()
+    t = ORDER_TEXT[lang]
+    title = t["title"].format(id=handy_id, account=account.name)
+    record = order_store.find(session, account.id, handy_id)
+    if record is None:
+        return Explanation(
+            title, [t["nothing"].format(id=handy_id)], {"order": handy_id}, found=False
+        )
+    status_text = ORDER_STATUS[lang][record.status]
+    lines = [t["state"].format(status=status_text)]
+    if record.reason:
+        lines.append(t["why"].format(why=reasons.sentence(record.reason, record.detail, lang)))
+    if record.remission_id:
+        lines.append(
+            t["remission"].format(
+                id=record.remission_id,
+                number=record.remission_number or "?",
+                client=record.alegra_client_id or "?",
+                date=record.remission_date or "?",
+            )
+        )
+    if record.handy_total is not None:
+        alegra = record.alegra_total if record.alegra_total is not None else "—"
+        lines.append(t["totals"].format(handy=record.handy_total, alegra=alegra))
+    if record.detail.get("difference"):
+        lines.append(t["difference"].format(difference=record.detail["difference"]))
+    if record.detail.get("returns"):
+        listed = ", ".join(f"{r['code']} × {r['quantity']}" for r in record.detail["returns"])
+        lines.append(t["returns"].format(returns=listed))
+    if record.edited_from:
+        lines.append(t["edited"].format(id=record.edited_from))
+    if record.replaced_by:
+        lines.append(t["replaced"].format(id=record.replaced_by))
+    if record.status == "sent":
+        state = t["written_yes"] if record.external_id_written else t["written_no"]
+        lines.append(t["written"].format(state=state))
+    tried = order_store.attempts(session, record.id)
+    if tried:
+        lines.append(str(t["attempts"]))
+        for attempt in tried:
+            why = f" — {reasons.label(attempt.reason, lang)}" if attempt.reason else ""
+            lines.append(
+                f"  {_when(attempt.at, account.zone)}  {attempt.action}: {attempt.outcome}{why}"
+            )
+    data = {
+        "order": handy_id,
+        "status": record.status,
+        "reason": record.reason,
+        "detail": record.detail,
+        "remission_id": record.remission_id,
+        "remission_number": record.remission_number,
+        "alegra_client_id": record.alegra_client_id,
+        "handy_total": str(record.handy_total) if record.handy_total is not None else None,
+        "alegra_total": str(record.alegra_total) if record.alegra_total is not None else None,
+        "attempts": [
+            {"at": a.at.isoformat(), "action": a.action, "outcome": a.outcome, "reason": a.reason}
+            for a in tried
+        ],
+    }
+    return Explanation(title, lines, data)

@@ -64,6 +64,47 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("contacto inactivo", "está inactivo en Alegra; su cliente en Handy se deshabilita."),
         "en": ("inactive contact", "is inactive in Alegra; its Handy customer is disabled."),
     },
+    # --- sales ---------------------------------------------------------------------------
+    "no_rfc": {
+        "es": ("cliente sin RFC", "el cliente «{customer}» no tiene RFC en Handy, y en Alegra México un cliente solo se crea con RFC. Agrégale el RFC en Handy y el pedido se enviará en la siguiente sincronización (no hace falta volver a guardarlo)."),
+        "en": ("customer without RFC", "customer '{customer}' has no RFC in Handy, and Alegra Mexico needs one to create a client. Add the RFC in Handy and the order will be sent in the next cycle (no need to save it again)."),
+    },
+    "no_person_category": {
+        "es": ("sin tipo de persona", "el cliente «{customer}» no tiene la categoría «Persona jurídica» ni «Persona natural» en Handy. Asígnale una y el pedido se enviará en la siguiente sincronización."),
+        "en": ("no person type", "customer '{customer}' has neither the category 'Persona jurídica' nor 'Persona natural' in Handy. Give it one and the order will be sent in the next cycle."),
+    },
+    "ambiguous_client": {
+        "es": ("cliente ambiguo", "en Alegra hay varios clientes llamados «{customer}» ({candidates}) y ninguno tiene el RFC/NIT del cliente de Handy. Pon el RFC/NIT correcto en Handy o deja un solo cliente con ese nombre."),
+        "en": ("ambiguous client", "Alegra has several clients named '{customer}' ({candidates}) and none has the Handy customer's RFC/NIT. Put the right RFC/NIT in Handy or keep one client with that name."),
+    },
+    "client_create_failed": {
+        "es": ("Alegra no creó el cliente", "Alegra no aceptó crear el cliente «{customer}»: {error}"),
+        "en": ("client refused by Alegra", "Alegra refused to create the client '{customer}': {error}"),
+    },
+    "unknown_product": {
+        "es": ("producto desconocido", "ningún producto de Alegra tiene la referencia «{code}» (o la tienen varios). Crea el producto o corrige el código y el pedido se enviará en la siguiente sincronización."),
+        "en": ("unknown product", "no Alegra item has the reference '{code}' (or several have it). Create the item or fix the code and the order will be sent in the next cycle."),
+    },
+    "only_returns": {
+        "es": ("solo devoluciones", "el pedido solo tiene devoluciones; las devoluciones no se envían como remisión."),
+        "en": ("returns only", "the order has only returns; returns are not sent as a remission."),
+    },
+    "alegra_rejected": {
+        "es": ("rechazado por Alegra", "Alegra rechazó la remisión: {error}"),
+        "en": ("refused by Alegra", "Alegra refused the remission: {error}"),
+    },
+    "remission_closed": {
+        "es": ("remisión ya facturada", "el pedido se editó en Handy, pero su remisión {number} ya está facturada (cerrada) en Alegra. Aplica el cambio a mano en Alegra."),
+        "en": ("remission already invoiced", "the order was edited in Handy but its remission {number} is already invoiced (closed) in Alegra. Apply the change by hand in Alegra."),
+    },
+    "void_closed": {
+        "es": ("remisión ya facturada", "el pedido se canceló en Handy, pero su remisión {number} ya está facturada (cerrada) en Alegra. Anúlala a mano (por ejemplo, con una nota crédito)."),
+        "en": ("remission already invoiced", "the order was cancelled in Handy but its remission {number} is already invoiced (closed) in Alegra. Cancel it by hand (a credit note, say)."),
+    },
+    "order_gone": {
+        "es": ("pedido ya no existe", "el pedido ya no existe en Handy."),
+        "en": ("order gone", "the order no longer exists in Handy."),
+    },
     # --- both ----------------------------------------------------------------------------
     "unreadable": {
         "es": ("dato ilegible", "Alegra lo envió con un dato que no se pudo leer: el campo «{field}» {problem}."),
@@ -74,8 +115,8 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("refused by Handy", "Handy refused it: {error}"),
     },
     "outcome_unknown": {
-        "es": ("resultado desconocido", "no se supo si Handy guardó el cambio (la conexión se cortó); la siguiente sincronización lo revisa."),
-        "en": ("outcome unknown", "it is unknown whether Handy saved the change (the connection dropped); the next run checks."),
+        "es": ("resultado desconocido", "no se supo si el cambio se guardó (la conexión se cortó); la siguiente sincronización lo busca antes de volver a enviarlo."),
+        "en": ("outcome unknown", "it is unknown whether the change was saved (the connection dropped); the next run looks for it before sending again."),
     },
 }  # fmt: skip
 

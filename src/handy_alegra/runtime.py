@@ -7,9 +7,12 @@ Nothing here does I/O until asked.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from pydantic import SecretStr
 
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
@@ -24,6 +27,12 @@ from handy_alegra.vault import Vault
 RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
 
 
+def _key(api: str, url: str, user: str, token: str | SecretStr) -> str:
+    """A cache key for one credential's client, made from a hash (never the token itself)."""
+    secret = token.get_secret_value() if isinstance(token, SecretStr) else token
+    return hashlib.sha256(f"{api}\0{url}\0{user}\0{secret}".encode()).hexdigest()
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -36,6 +45,7 @@ class Runtime:
     retry: RetryPolicy | None = None
     _store: Store | None = None
     _vault: Vault | None = None
+    _clients: dict[str, AlegraClient | HandyClient] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -66,31 +76,44 @@ class Runtime:
     def handy(self, account: AccountConfig) -> HandyClient:
         return self.handy_client(account.handy_url, account.handy_token)
 
-    def alegra_client(self, url: str, email: str, token: object) -> AlegraClient:
-        http = build_client(url, transport=self._transport(url), **self._timeouts())
-        return AlegraClient(
-            http,
-            email=email,
-            token=token,  # type: ignore[arg-type]
-            clock=self.clock,
-            retry=self.retry,
-            rate_window=60.0 / self.rate_scale,
-        )
+    def alegra_client(self, url: str, email: str, token: str | SecretStr) -> AlegraClient:
+        key = _key("alegra", url, email, token)
+        client = self._clients.get(key)
+        if not isinstance(client, AlegraClient):
+            http = build_client(url, transport=self._transport(url), **self._timeouts())
+            client = AlegraClient(
+                http,
+                email=email,
+                token=token,
+                clock=self.clock,
+                retry=self.retry,
+                rate_window=60.0 / self.rate_scale,
+            )
+            self._clients[key] = client
+        return client
 
-    def handy_client(self, url: str, token: object) -> HandyClient:
-        http = build_client(url, transport=self._transport(url), **self._timeouts())
-        return HandyClient(
-            http,
-            token=token,  # type: ignore[arg-type]
-            clock=self.clock,
-            retry=self.retry,
-            rate_window=60.0 / self.rate_scale,
-        )
+    def handy_client(self, url: str, token: str | SecretStr) -> HandyClient:
+        key = _key("handy", url, "", token)
+        client = self._clients.get(key)
+        if not isinstance(client, HandyClient):
+            http = build_client(url, transport=self._transport(url), **self._timeouts())
+            client = HandyClient(
+                http,
+                token=token,
+                clock=self.clock,
+                retry=self.retry,
+                rate_window=60.0 / self.rate_scale,
+            )
+            self._clients[key] = client
+        return client
 
     def _timeouts(self) -> dict[str, Timeout]:
         return {"timeout": self.timeout} if self.timeout else {}
 
     def close(self) -> None:
+        for client in self._clients.values():
+            client.requester.http.close()
+        self._clients.clear()
         if self._store is not None:
             self._store.dispose()
             self._store = None

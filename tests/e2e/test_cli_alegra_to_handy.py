@@ -28,11 +28,26 @@ def cli(rt: Runtime, *args: str) -> Any:
 def activate(rt: Runtime, world: World, *extra: str) -> Any:
     c = world.credentials
     return cli(
-        rt, "accounts", "add", "acme", "--country", world.country,
-        "--alegra-email", c.alegra_email, "--alegra-token", c.alegra_token,
-        "--handy-token", c.handy_token, "--price-list", world.price_list["name"],
-        "--alegra-url", ALEGRA_SIM, "--handy-url", HANDY_SIM, *extra,
-    )  # fmt: skip
+        rt,
+        "accounts",
+        "add",
+        "acme",
+        "--country",
+        world.country,
+        "--alegra-email",
+        c.alegra_email,
+        "--alegra-token",
+        c.alegra_token,
+        "--handy-token",
+        c.handy_token,
+        "--price-list",
+        world.price_list["name"],
+        "--alegra-url",
+        ALEGRA_SIM,
+        "--handy-url",
+        HANDY_SIM,
+        *extra,
+    )
 
 
 def writes(world: World) -> int:
@@ -273,8 +288,16 @@ def test_a_create_that_timed_out_after_commit_is_adopted_not_duplicated(
 
 def test_an_unreadable_item_is_skipped_and_the_rest_sync(rt: Runtime, mx: World) -> None:
     assert activate(rt, mx, "--no-initial-sync").exit_code == 0
-    mx.alegra.add_item({"name": "Roto", "reference": "ROTO-1", "status": "active", "inventory": {},
-                        "price": [{"idPriceList": mx.price_list["id"], "price": "gratis"}], "tax": []})  # fmt: skip
+    mx.alegra.add_item(
+        {
+            "name": "Roto",
+            "reference": "ROTO-1",
+            "status": "active",
+            "inventory": {},
+            "price": [{"idPriceList": mx.price_list["id"], "price": "gratis"}],
+            "tax": [],
+        }
+    )
     result = cli(rt, "sync", "catalog", "--account", "acme", "--json")
     assert result.exit_code == 0
     assert summary(result)["skipped"]["unreadable"] == 1
@@ -284,10 +307,25 @@ def test_an_unreadable_item_is_skipped_and_the_rest_sync(rt: Runtime, mx: World)
 def test_wrong_credentials_store_nothing(rt: Runtime, mx: World) -> None:
     c = mx.credentials
     result = cli(
-        rt, "accounts", "add", "acme", "--country", "MX", "--alegra-email", c.alegra_email,
-        "--alegra-token", "wrong-token", "--handy-token", c.handy_token, "--price-list", "Mayoreo",
-        "--alegra-url", ALEGRA_SIM, "--handy-url", HANDY_SIM,
-    )  # fmt: skip
+        rt,
+        "accounts",
+        "add",
+        "acme",
+        "--country",
+        "MX",
+        "--alegra-email",
+        c.alegra_email,
+        "--alegra-token",
+        "wrong-token",
+        "--handy-token",
+        c.handy_token,
+        "--price-list",
+        "Mayoreo",
+        "--alegra-url",
+        ALEGRA_SIM,
+        "--handy-url",
+        HANDY_SIM,
+    )
     assert result.exit_code == 2
     assert "Alegra refused the credentials (401)" in result.output
     assert "wrong-token" not in result.output
@@ -299,10 +337,25 @@ def test_wrong_credentials_store_nothing(rt: Runtime, mx: World) -> None:
 def test_unknown_price_list_lists_the_existing_ones(rt: Runtime, mx: World) -> None:
     c = mx.credentials
     result = cli(
-        rt, "accounts", "add", "acme", "--country", "MX", "--alegra-email", c.alegra_email,
-        "--alegra-token", c.alegra_token, "--handy-token", c.handy_token, "--price-list", "Menudeo",
-        "--alegra-url", ALEGRA_SIM, "--handy-url", HANDY_SIM,
-    )  # fmt: skip
+        rt,
+        "accounts",
+        "add",
+        "acme",
+        "--country",
+        "MX",
+        "--alegra-email",
+        c.alegra_email,
+        "--alegra-token",
+        c.alegra_token,
+        "--handy-token",
+        c.handy_token,
+        "--price-list",
+        "Menudeo",
+        "--alegra-url",
+        ALEGRA_SIM,
+        "--handy-url",
+        HANDY_SIM,
+    )
     assert result.exit_code == 2
     assert "1 — General; 2 — Mayoreo; 3 — Ruta" in result.output
 

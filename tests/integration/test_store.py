@@ -23,13 +23,27 @@ NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 def add_account(store: Store, vault: Vault, name: str = "acme") -> None:
     with store.session() as session:
         accounts.insert(
-            session, vault, name=name, alegra_token="alegra-secret", handy_token="handy-secret",
-            now=NOW, country="MX", alegra_url="http://a/api/v1", alegra_email="a@b.mx",
-            handy_url="http://h/api/v2", price_list_id="2", price_list_name="Mayoreo",
-            all_items=False, timezone="America/Mexico_City", colombia_default_nit="222222222",
-            default_zone="Sin vendedor", default_family="General", warehouse_id=None,
-            sales_since=NOW, paused=False,
-        )  # fmt: skip
+            session,
+            vault,
+            name=name,
+            alegra_token="alegra-secret",
+            handy_token="handy-secret",
+            now=NOW,
+            country="MX",
+            alegra_url="http://a/api/v1",
+            alegra_email="a@b.mx",
+            handy_url="http://h/api/v2",
+            price_list_id="2",
+            price_list_name="Mayoreo",
+            all_items=False,
+            timezone="America/Mexico_City",
+            colombia_default_nit="222222222",
+            default_zone="Sin vendedor",
+            default_family="General",
+            warehouse_id=None,
+            sales_since=NOW,
+            paused=False,
+        )
 
 
 def test_migrations_create_every_table_and_are_idempotent(database_url: str) -> None:

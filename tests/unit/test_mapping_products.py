@@ -206,7 +206,7 @@ def test_evaluate_qualifying_item_exact_verdict() -> None:
         name="Aceite de motor 20W50 1L",
         sync=True,
         reason=None,
-        detail={"price_list": "General", "alegra_price": "100", "iva": "16"},
+        detail={"price_list": "General", "alegra_price": "100", "iva": "16", "iva_tax_id": "2"},
         desired={
             "description": "Aceite de motor 20W50 1L",
             "price": Decimal("116.00"),

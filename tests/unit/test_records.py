@@ -268,3 +268,35 @@ def test_json_number_is_exact(value: str, wire: object) -> None:
 def test_json_number_refuses_what_a_float_would_change() -> None:
     with pytest.raises(ValueError, match="cannot be sent exactly"):
         json_number(Decimal("12345678901234567.891"))
+
+
+def test_a_stored_order_reads_back_the_same() -> None:
+    """The sales sync keeps orders as JSON dumps of the record; they must parse back equal."""
+    raw = {
+        "id": 9,
+        "dateCreated": "2026-11-02T15:00:00Z",
+        "customer": {
+            "code": "C-1",
+            "description": "Tienda",
+            "rfc": "AAA010101AAA",
+            "zone": {"id": 1, "description": "Z"},
+        },
+        "createdBy": {"name": "Ana"},
+        "items": [
+            {
+                "product": {"code": "A"},
+                "quantity": "0.333",
+                "price": 33.33,
+                "total": 11.1,
+                "isReturn": True,
+            }
+        ],
+        "totalSales": "11.10",
+        "editedFrom": {"id": 8, "editedFrom": {"id": 7}},
+        "sellerComment": "hola",
+    }
+    order = parse_record(SalesOrder, "sales order", raw)
+    assert isinstance(order, SalesOrder)
+    again = SalesOrder.model_validate(order.model_dump(mode="json", by_alias=True))
+    assert again == order
+    assert again.edited_from == ("8", "7")

@@ -36,6 +36,7 @@ def runtime(ctx: typer.Context) -> Runtime:
     root = ctx.find_root()
     if not isinstance(root.obj, Runtime):
         root.obj = Runtime.from_env()
+        root.call_on_close(root.obj.close)
     return root.obj
 
 

@@ -8,7 +8,7 @@ import typer
 
 from handy_alegra import accounts
 from handy_alegra.cli.common import console, reported, runtime
-from handy_alegra.explain import Explanation, explain_record
+from handy_alegra.explain import Explanation, explain_order, explain_record
 
 group = typer.Typer(help="Explain what happened to one record.", no_args_is_help=True)
 
@@ -68,6 +68,26 @@ def customer(
         handy-alegra explain customer "Abarrotes La Güera" --account acme
     """
     _explain(ctx, "customer", name_or_code, account, as_json)
+
+
+@group.command("order")
+def order(
+    ctx: typer.Context,
+    handy_id: str = typer.Argument(..., help="The Handy order id."),
+    account: str = typer.Option(..., "--account", "-a"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What happened to a Handy order: its status, its remission, every attempt, and why.
+
+    Example:
+
+        handy-alegra explain order 29079294 --account acme
+    """
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        config = accounts.load(session, rt.vault, account)
+        explanation = explain_order(session, config, handy_id)
+    _show(explanation, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from handy_alegra import accounts
 from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
-from handy_alegra.sync import catalog, customers
+from handy_alegra.sync import catalog, customers, sales
 
 group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
 
@@ -58,3 +58,16 @@ def sync_customers(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(group, name="sync")
+
+
+@group.command("sales")
+def sync_sales(
+    ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
+) -> None:
+    """Handy orders → Alegra remissions, each exactly once.
+
+    Example:
+
+        handy-alegra sync sales --account acme
+    """
+    _run(ctx, sales, account, dry_run, as_json)

@@ -116,6 +116,8 @@ class OrderLine(Record):
 
 def _edit_chain(value: Any) -> tuple[str, ...]:
     """``editedFrom`` (an order, nested recursively, or an id) → ids, most recent first."""
+    if isinstance(value, list | tuple):  # already a chain (a record stored by this service)
+        return tuple(str(v) for v in value)
     chain: list[str] = []
     while value not in (None, "", {}):
         if isinstance(value, dict):

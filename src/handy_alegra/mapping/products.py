@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.clients.alegra_records import Item
+from handy_alegra.clients.alegra_records import Item, ItemTax
 from handy_alegra.mapping.verdict import Verdict, skip
 from handy_alegra.money import HUNDRED, ZERO, round_half_up
 
@@ -21,9 +21,14 @@ class CatalogRules:
     default_family: str = "General"
 
 
+def active_iva_taxes(item: Item) -> list[ItemTax]:
+    """The item's active taxes named exactly ``IVA``."""
+    return [t for t in item.taxes if t.name == IVA and t.status == "active"]
+
+
 def active_ivas(item: Item) -> list[Decimal]:
     """Percentages of the item's active taxes named exactly ``IVA``."""
-    return [t.percentage for t in item.taxes if t.name == IVA and t.status == "active"]
+    return [t.percentage for t in active_iva_taxes(item)]
 
 
 def price_with_iva(price: Decimal, percentage: Decimal) -> Decimal:
@@ -61,7 +66,8 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
         reasons.append("no_price_in_list")
     elif price < 0:
         reasons.append("negative_price")
-    ivas = active_ivas(item)
+    iva_taxes = active_iva_taxes(item)
+    ivas = [t.percentage for t in iva_taxes]
     if len(ivas) > 1:
         reasons.append("two_iva")
     detail: dict[str, Any] = {"price_list": rules.price_list_name}
@@ -80,5 +86,9 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
     quantity = stock(item)
     if quantity is not None:
         desired["quantity"] = quantity
-    detail.update(alegra_price=str(price), iva=str(ivas[0]) if ivas else None)
+    detail.update(
+        alegra_price=str(price),
+        iva=str(ivas[0]) if ivas else None,
+        iva_tax_id=iva_taxes[0].id if iva_taxes else None,
+    )
     return Verdict(item.id, code, name, True, None, detail, desired)

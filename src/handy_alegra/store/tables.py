@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from handy_alegra.store.types import UTCDateTime
+from handy_alegra.store.types import DecimalText, UTCDateTime
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -129,3 +130,77 @@ class HandyRecord(Base):
     changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
     __table_args__ = (Index("ix_handy_records_source", "account_id", "kind", "source_id"),)
+
+
+class OrderRecord(Base):
+    """One Handy order and what became of it in Alegra (one row per account and order id).
+
+    ``status``: pending → sending → sent; or failed (``reason``, retried every cycle),
+    needs_attention (a person must act), voided (cancelled after its remission existed),
+    cancelled (cancelled before anything was sent), superseded (edited: its remission moved to
+    the newer version, ``replaced_by``).
+    """
+
+    __tablename__ = "order_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    handy_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    order: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the order as last read
+    customer_code: Mapped[str] = mapped_column(String(200), default="")
+    customer_name: Mapped[str] = mapped_column(String(300), default="")
+    ordered_at: Mapped[datetime]
+    remission_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    alegra_client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remission_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    remission_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    handy_total: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
+    alegra_total: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
+    edited_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    replaced_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    external_id_written: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "handy_id", name="uq_order_records_account_order"),
+        Index("ix_order_records_account_status", "account_id", "status"),
+    )
+
+
+class OrderAttempt(Base):
+    """One attempt on an order: what was tried and how it ended."""
+
+    __tablename__ = "order_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("order_records.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[int | None] = mapped_column(nullable=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CustomerLink(Base):
+    """A Handy customer and the Alegra client its orders go to."""
+
+    __tablename__ = "customer_links"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    handy_code: Mapped[str] = mapped_column(String(200), primary_key=True)
+    alegra_contact_id: Mapped[str] = mapped_column(String(64))
+    created_by_us: Mapped[bool] = mapped_column(Boolean, default=False)
+    linked_at: Mapped[datetime]

@@ -12,7 +12,21 @@ EXIT_OK = 0
 EXIT_RECORDS_FAILED = 1  # finished; some records failed for data reasons
 EXIT_INTERRUPTED = 3  # an API outage (or lost credentials) stopped the run; it resumes next time
 
-EFFECTS = ("created", "updated", "enabled", "disabled", "unchanged", "left_alone")
+#: The counts every summary of a kind shows, even when zero.
+EFFECTS = {
+    "catalog": ("created", "updated", "enabled", "disabled", "unchanged", "left_alone"),
+    "customers": ("created", "updated", "enabled", "disabled", "unchanged", "left_alone"),
+    "sales": (
+        "read",
+        "sent",
+        "adopted",
+        "updated",
+        "voided",
+        "cancelled",
+        "needs_attention",
+        "pending",
+    ),
+}
 
 
 @dataclass
@@ -37,9 +51,10 @@ class RunSummary:
         return EXIT_RECORDS_FAILED if sum(self.failed.values()) else EXIT_OK
 
     def counts_json(self) -> dict[str, Any]:
+        shown = EFFECTS.get(self.kind, ())
         return {
-            **{effect: self.counts.get(effect, 0) for effect in EFFECTS},
-            **{k: v for k, v in self.counts.items() if k not in EFFECTS},
+            **{effect: self.counts.get(effect, 0) for effect in shown},
+            **{k: v for k, v in self.counts.items() if k not in shown},
             "skipped": dict(sorted(self.skipped.items())),
             "failed": dict(sorted(self.failed.items())),
         }

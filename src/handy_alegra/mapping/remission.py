@@ -1,0 +1,128 @@
+"""A Handy order as an Alegra remission (pure): its lines, its marker, its date."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from handy_alegra.clients.drafts import RemissionDraft, RemissionLineDraft
+from handy_alegra.clients.handy_records import OrderLine, SalesOrder
+from handy_alegra.mapping.problems import Problem
+from handy_alegra.mapping.remission_prices import LineIn, PricedLine, Pricing, price_lines
+from handy_alegra.money import cents
+
+MARKER_RE = re.compile(r"\[handy-order:([^\]\s]+)\]")
+OBSERVATIONS_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What a remission line needs of an Alegra item."""
+
+    item_id: str
+    iva_percent: Decimal | None
+    iva_tax_id: str | None
+
+
+def marker(order_id: str) -> str:
+    return f"[handy-order:{order_id}]"
+
+
+def marked_orders(observations: str) -> set[str]:
+    """The order ids marked in a remission's observations (an exact match, so #12 ≠ #123)."""
+    return set(MARKER_RE.findall(observations or ""))
+
+
+def observations(order: SalesOrder) -> str:
+    head = f"Pedido Handy #{order.id} {marker(order.id)}"
+    if order.edited_from:
+        head += f" (editado de #{order.edited_from[0]})"
+    comment = (order.seller_comment or "").strip()
+    text = f"{head} — {comment}" if comment else head
+    return text[:OBSERVATIONS_LIMIT]
+
+
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def sold_and_returned(order: SalesOrder) -> tuple[list[OrderLine], list[OrderLine]]:
+    sold = [line for line in order.lines if not line.is_return]
+    return sold, [line for line in order.lines if line.is_return]
+
+
+def handy_line_total(line: OrderLine) -> Decimal:
+    return cents(line.total) if line.total is not None else cents(line.price * line.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    drafts: tuple[RemissionLineDraft, ...]
+    pricing: Pricing
+    returns: tuple[dict[str, str], ...]
+
+
+def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines | Problem:
+    """The remission lines of ``order``: returns left out (and listed), rewards at 0, prices
+    without IVA chosen so that Alegra's total equals Handy's to the cent where possible."""
+    sold, returned = sold_and_returned(order)
+    if not sold:
+        return Problem("only_returns", {"order": order.id})
+    unknown = sorted({line.product_code for line in sold if line.product_code not in items})
+    if unknown:
+        return Problem("unknown_product", {"code": ", ".join(unknown)})
+    inputs = [
+        LineIn(
+            charged_price=line.price,
+            quantity=line.quantity,
+            handy_total=handy_line_total(line),
+            iva_percent=items[line.product_code].iva_percent,
+            reward=line.reward,
+        )
+        for line in sold
+    ]
+    pricing = price_lines(inputs)
+    drafts = tuple(
+        _line_draft(items[line.product_code], priced)
+        for line, priced in zip(sold, pricing.lines, strict=True)
+    )
+    returns = tuple(
+        {"code": r.product_code, "quantity": str(r.quantity), "price": str(r.price)}
+        for r in returned
+    )
+    return Lines(drafts, pricing, returns)
+
+
+def _line_draft(info: ItemInfo, priced: PricedLine) -> RemissionLineDraft:
+    taxed = priced.iva_percent is not None and info.iva_tax_id is not None
+    return RemissionLineDraft(
+        item_id=info.item_id,
+        price=priced.price,
+        quantity=priced.quantity,
+        tax_ids=(info.iva_tax_id,) if taxed and info.iva_tax_id else (),
+    )
+
+
+def remission_draft(
+    order: SalesOrder,
+    lines: Lines,
+    *,
+    client_id: str,
+    zone: ZoneInfo,
+    seller_id: str | None,
+    warehouse_id: str | None,
+) -> RemissionDraft:
+    day = local_date(order.date_created, zone)
+    return RemissionDraft(
+        date=day,
+        due_date=day,
+        client_id=client_id,
+        lines=lines.drafts,
+        observations=observations(order),
+        seller_id=seller_id,
+        warehouse_id=warehouse_id,
+    )

@@ -1,0 +1,380 @@
+"""One order's way to Alegra: create, adopt, update after an edit, void after a cancel.
+
+Called by the sales cycle with the record's lease held. Every state change is committed to
+the store as soon as it happens; the one that matters most — ``sending`` — is committed before
+the POST, so that an unknown outcome is always resolved by looking for the remission's marker
+before anything is posted again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import structlog
+
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.clients.alegra import AlegraClient
+from handy_alegra.clients.alegra_records import Remission
+from handy_alegra.clients.handy import HandyClient
+from handy_alegra.clients.handy_records import SalesOrder
+from handy_alegra.clients.wire import parse_record
+from handy_alegra.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    NotFoundError,
+    RecordParseError,
+    TransientError,
+    ValidationError,
+)
+from handy_alegra.mapping import remission as rules
+from handy_alegra.mapping.problems import Problem
+from handy_alegra.store import orders as records
+from handy_alegra.store.database import Store
+from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
+from handy_alegra.sync.summary import RunSummary
+
+log = structlog.get_logger("handy_alegra.sales")
+
+EFFECT = {"create": "sent", "adopt": "adopted", "update": "updated"}
+
+
+class OrderHandler:
+    def __init__(
+        self,
+        *,
+        alegra: AlegraClient,
+        handy: HandyClient,
+        store: Store,
+        account: AccountConfig,
+        now: Callable[[], datetime],
+        summary: RunSummary,
+        run_id: int | None,
+    ) -> None:
+        self.alegra = alegra
+        self.handy = handy
+        self.store = store
+        self.account = account
+        self.now = now
+        self.summary = summary
+        self.run_id = run_id
+        self.items = ItemResolver(alegra, store, account.id)
+        self.clients = ClientResolver(alegra, handy, store, account, now)
+
+    # --- entry points ------------------------------------------------------------------------
+    def send(self, record_id: int) -> None:
+        record, order = self._load(record_id)
+        if isinstance(order, Problem):
+            self._fail(record_id, order, "read")
+            return
+        if record.status == "sending":  # the last POST's outcome is unknown: look first
+            found = self.find_marked(record.alegra_client_id, record.remission_date, order.id)
+            if found is not None:
+                self._sent(record_id, order, found, "adopt")
+                return
+        if order.edited_from and self._follow_edit(record_id, order):
+            return
+        prepared = self._prepare(order, refresh=record.attempts > 0)
+        if isinstance(prepared, Problem):
+            self._fail(record_id, prepared, "prepare", attention=prepared.reason == "only_returns")
+            return
+        draft, lines = prepared
+        self._set(
+            record_id,
+            status="sending",
+            alegra_client_id=draft.client_id,
+            remission_date=draft.date.isoformat(),
+            handy_total=lines.pricing.target,
+            detail=_detail(lines),
+            attempts=record.attempts + 1,
+        )  # committed before the POST
+        try:
+            remission = self.alegra.create_remission(draft)
+        except AmbiguousWriteError as exc:
+            found = self.find_marked(draft.client_id, draft.date.isoformat(), order.id)
+            if found is not None:
+                self._sent(record_id, order, found, "adopt")
+            else:  # stays "sending": the next cycle looks again before posting
+                self._attempt(
+                    record_id, "create", "unknown", "outcome_unknown", {"error": str(exc)}
+                )
+                self.summary.failed["outcome_unknown"] += 1
+            return
+        except ValidationError as exc:
+            self._fail(
+                record_id, Problem("alegra_rejected", {"error": str(exc)}), "create", force=True
+            )
+            return
+        except TransientError:
+            self._set(record_id, status="pending")  # never reached Alegra (no connection made)
+            raise
+        self._sent(record_id, order, remission, "create")
+
+    def cancel(self, record_id: int) -> None:
+        record, _ = self._load(record_id)
+        remission_id = record.remission_id
+        if remission_id is None:  # a POST of unknown outcome may have created one
+            found = self.find_marked(
+                record.alegra_client_id, record.remission_date, record.handy_id
+            )
+            remission_id = found.id if found else None
+        if remission_id is None:
+            self._set(record_id, status="cancelled", reason=None)
+            self._attempt(record_id, "cancel", "cancelled")
+            self.summary.counts["cancelled"] += 1
+            return
+        remission = self.alegra.get_remission(remission_id)
+        if remission.status == "closed":
+            number = remission.number or remission.id
+            self._fail(
+                record_id, Problem("void_closed", {"number": number}), "void", attention=True
+            )
+            return
+        if remission.status != "void":
+            self.alegra.void_remission(remission_id)
+        self._set(record_id, status="voided", reason=None, remission_id=remission_id)
+        self._attempt(record_id, "void", "voided", detail={"remission": remission_id})
+        self.summary.counts["voided"] += 1
+
+    def write_back(self, record_id: int, handy_id: str, remission_id: str) -> None:
+        try:
+            self.handy.set_order_external_id(handy_id, remission_id)
+        except ApiError as exc:
+            if exc.retryable:
+                raise
+            log.warning("external_id_not_written", order=handy_id, error=str(exc))
+            return
+        self._set(record_id, external_id_written=True)
+        self.summary.counts["written_back"] += 1
+
+    # --- steps -------------------------------------------------------------------------------
+    def _prepare(self, order: SalesOrder, *, refresh: bool) -> tuple[Any, rules.Lines] | Problem:
+        client = self.clients.resolve(order.customer, refresh=refresh)
+        if isinstance(client, Problem):
+            return client
+        lines = rules.remission_lines(
+            order, self.items.resolve({ln.product_code for ln in order.lines})
+        )
+        if isinstance(lines, Problem):
+            return lines
+        zone = order.customer.zone.description if order.customer.zone else None
+        draft = rules.remission_draft(
+            order,
+            lines,
+            client_id=client,
+            zone=self.account.zone,
+            seller_id=self.clients.seller_for_zone(zone),
+            warehouse_id=self.account.warehouse_id,
+        )
+        return draft, lines
+
+    def _follow_edit(self, record_id: int, order: SalesOrder) -> bool:
+        """An edited order updates the remission of the version it replaces, when there is a
+        live one; returns False when the order must be sent as a new remission."""
+        holder = self._chain_holder(order)
+        if holder is None:
+            return False
+        assert holder.remission_id is not None
+        remission = self.alegra.get_remission(holder.remission_id)
+        if remission.status == "void":
+            return False
+        if remission.status == "closed":
+            number = remission.number or remission.id
+            self._fail(
+                record_id, Problem("remission_closed", {"number": number}), "update", attention=True
+            )
+            return True
+        prepared = self._prepare(order, refresh=True)
+        if isinstance(prepared, Problem):
+            self._fail(record_id, prepared, "prepare")
+            return True
+        draft, lines = prepared
+        try:
+            updated = self.alegra.update_remission(remission.id, draft)
+        except ValidationError as exc:
+            self._fail(record_id, Problem("alegra_rejected", {"error": str(exc)}), "update")
+            return True
+        self._set(
+            record_id,
+            alegra_client_id=draft.client_id,
+            remission_date=draft.date.isoformat(),
+            handy_total=lines.pricing.target,
+            detail=_detail(lines),
+        )
+        self._set(holder.id, status="superseded", replaced_by=order.id)
+        self._sent(record_id, order, updated, "update")
+        return True
+
+    def _chain_holder(self, order: SalesOrder) -> OrderRecord | None:
+        """The earlier version holding a live remission (resolving an unknown POST of one on
+        the way); earlier versions never sent are marked superseded, never to be sent."""
+        with self.store.session() as session:
+            chain = [
+                r for h in order.edited_from if (r := records.find(session, self.account.id, h))
+            ]
+            for r in chain:
+                if r.status in ("pending", "failed") and not r.remission_id:
+                    r.status, r.replaced_by = "superseded", order.id
+            session.expunge_all()
+        for r in chain:
+            if r.remission_id and r.status not in ("voided", "cancelled", "cancelling"):
+                return r
+            if r.status == "sending":
+                found = self.find_marked(r.alegra_client_id, r.remission_date, r.handy_id)
+                if found is not None:
+                    self._set(
+                        r.id, status="sent", remission_id=found.id, remission_number=found.number
+                    )
+                    r.remission_id = found.id
+                    return r
+                self._set(r.id, status="superseded", replaced_by=order.id)
+        return None
+
+    def find_marked(
+        self, client_id: str | None, day: str | None, handy_id: str
+    ) -> Remission | None:
+        """The remission whose observations carry this order's marker, if one exists."""
+        if not client_id:
+            return None
+        on = date.fromisoformat(day) if day else None
+        found = [
+            r
+            for r in self.alegra.iter_remissions(client_id=client_id, on=on)
+            if isinstance(r, Remission) and handy_id in rules.marked_orders(r.observations)
+        ]
+        if len(found) > 1:
+            log.error(
+                "duplicate_remissions_found", order=handy_id, remissions=[r.id for r in found]
+            )
+        live = [r for r in found if r.status != "void"] or found
+        return live[-1] if live else None  # the oldest: the listing is newest first
+
+    # --- the record --------------------------------------------------------------------------
+    def _load(self, record_id: int) -> tuple[OrderRecord, SalesOrder | Problem]:
+        with self.store.session() as session:
+            record = session.get(OrderRecord, record_id)
+            assert record is not None
+            session.expunge(record)
+        if record.reason != "unreadable" and record.order:
+            parsed = parse_record(SalesOrder, "sales order", record.order)
+            if not isinstance(parsed, RecordParseError):
+                return record, parsed
+        try:  # never read well: read it again
+            fresh = self.handy.get_sales_order(record.handy_id)
+        except RecordParseError as exc:
+            return record, Problem("unreadable", {"field": exc.field, "problem": exc.problem})
+        except NotFoundError:
+            return record, Problem("order_gone", {})
+        self._set(record_id, order=fresh.model_dump(mode="json", by_alias=True))
+        return record, fresh
+
+    def _sent(self, record_id: int, order: SalesOrder, remission: Remission, action: str) -> None:
+        with self.store.session() as session:
+            row = session.get(OrderRecord, record_id)
+            assert row is not None
+            row.status, row.reason = "sent", None
+            row.remission_id, row.remission_number = remission.id, remission.number
+            row.alegra_total = remission.total
+            row.sent_at = row.updated_at = self.now()
+            row.external_id_written = False
+            if row.handy_total is not None and remission.total is not None:
+                difference = row.handy_total - remission.total
+                row.detail = (
+                    {**row.detail, "difference": str(difference)} if difference else row.detail
+                )
+            records.add_attempt(
+                session,
+                row,
+                run_id=self.run_id,
+                at=self.now(),
+                action=action,
+                outcome="sent",
+                detail={"remission": remission.id, "number": remission.number},
+            )
+        self.summary.counts[EFFECT[action]] += 1
+        self.write_back(record_id, order.id, remission.id)
+
+    def _fail(
+        self,
+        record_id: int,
+        problem: Problem,
+        action: str,
+        *,
+        attention: bool = False,
+        force: bool = False,
+    ) -> None:
+        """Record why the order did not go through. ``attention``: a person must act (it is
+        not retried); otherwise it is retried every cycle. A record whose POST outcome is
+        unknown stays ``sending`` (unless ``force``) so that the marker is looked for first."""
+        status = "needs_attention" if attention else "failed"
+        with self.store.session() as session:
+            row = session.get(OrderRecord, record_id)
+            assert row is not None
+            if row.status != "sending" or attention or force:
+                row.status = status
+            row.reason, row.updated_at = problem.reason, self.now()
+            row.detail = {
+                **{k: v for k, v in row.detail.items() if k == "returns"},
+                **problem.detail,
+            }
+            row.attempts += 1
+            records.add_attempt(
+                session,
+                row,
+                run_id=self.run_id,
+                at=self.now(),
+                action=action,
+                outcome=status,
+                reason=problem.reason,
+                detail=problem.detail,
+            )
+        if attention:
+            self.summary.counts["needs_attention"] += 1
+        else:
+            self.summary.failed[problem.reason] += 1
+
+    def _attempt(
+        self,
+        record_id: int,
+        action: str,
+        outcome: str,
+        reason: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.store.session() as session:
+            row = session.get(OrderRecord, record_id)
+            assert row is not None
+            if reason:
+                row.reason = reason
+            records.add_attempt(
+                session,
+                row,
+                run_id=self.run_id,
+                at=self.now(),
+                action=action,
+                outcome=outcome,
+                reason=reason,
+                detail=detail,
+            )
+
+    def _set(self, record_id: int, **values: Any) -> None:
+        with self.store.session() as session:
+            row = session.get(OrderRecord, record_id)
+            assert row is not None
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = self.now()
+
+
+def _detail(lines: rules.Lines) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "handy_total": str(lines.pricing.target),
+        "planned_total": str(lines.pricing.total),
+    }
+    if lines.returns:
+        detail["returns"] = list(lines.returns)
+    if lines.pricing.difference:
+        detail["difference"] = str(lines.pricing.difference)
+    return detail
