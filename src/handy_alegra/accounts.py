@@ -45,6 +45,8 @@ class AccountConfig:
     sales_since: datetime
     paused: bool
     created_at: datetime
+    daily_at: str = "03:00"  # local time of the daily catalog and customer sync
+    sales_every: int = 10  # minutes between sales cycles
 
     @property
     def zone(self) -> ZoneInfo:
@@ -76,6 +78,8 @@ EDITABLE = (
     "default_family",
     "warehouse_id",
     "sales_since",
+    "daily_at",
+    "sales_every",
 )
 
 
@@ -100,6 +104,8 @@ def to_config(row: Account, vault: Vault) -> AccountConfig:
         sales_since=row.sales_since,
         paused=row.paused,
         created_at=row.created_at,
+        daily_at=row.daily_at,
+        sales_every=row.sales_every,
     )
 
 

@@ -154,6 +154,13 @@ def parse_timezone(name: str) -> str:
     return name
 
 
+def parse_daily_at(text: str) -> str:
+    hour, _, minute = text.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ActivationError(f"the daily time must be HH:MM (24 h), not {text!r}")
+    return f"{int(hour):02d}:{int(minute):02d}"
+
+
 def activate(
     runtime: Runtime,
     name: str,
@@ -168,12 +175,17 @@ def activate(
     warehouse: str | None = None,
     default_zone: str = "Sin vendedor",
     default_family: str = "General",
+    daily_at: str = "03:00",
+    sales_every: int = 10,
 ) -> tuple[AccountConfig, Checked]:
     """Check everything, then store the account (nothing is stored on failure)."""
     country = country.strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise ActivationError(f"country must be a two-letter ISO code (MX, CO, …), not {country!r}")
     parse_timezone(timezone)
+    daily_at = parse_daily_at(daily_at)
+    if sales_every < 1:
+        raise ActivationError("the sales interval must be at least 1 minute")
     with runtime.store.session() as session:
         if name in accounts.names(session):
             raise ActivationError(f"an account named {name!r} already exists; use `accounts edit`")
@@ -201,6 +213,8 @@ def activate(
             warehouse_id=checked.warehouse.id if checked.warehouse else None,
             sales_since=sales_since or now,
             paused=False,
+            daily_at=daily_at,
+            sales_every=sales_every,
         )
         config = accounts.to_config(row, runtime.vault)
     return config, checked

@@ -18,7 +18,7 @@ from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.requester import RetryPolicy
-from handy_alegra.clock import Clock, SystemClock
+from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
 from handy_alegra.http import BaseTransport, Timeout, build_client
 from handy_alegra.settings import Settings, load_settings
 from handy_alegra.store.database import Store
@@ -50,7 +50,8 @@ class Runtime:
     @classmethod
     def from_env(cls) -> Runtime:
         scale = float(os.environ.get(RATE_SCALE_ENV) or 1.0)  # float ok: a time ratio
-        return cls(load_settings(), rate_scale=scale)
+        clock = clock_from_env(os.environ.get(CLOCK_ENV))
+        return cls(load_settings(), clock=clock, rate_scale=scale)
 
     @property
     def store(self) -> Store:

@@ -40,9 +40,9 @@ def root(
 
 
 def _register() -> None:
-    from handy_alegra.cli import accounts, db, demo, explain, sandbox, sync
+    from handy_alegra.cli import accounts, db, demo, explain, orders, sandbox, service, sync
 
-    for module in (accounts, sync, explain, db, sandbox, demo):
+    for module in (demo, accounts, sync, service, orders, explain, db, sandbox):
         module.register(app)
 
 

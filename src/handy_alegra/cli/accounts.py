@@ -67,6 +67,10 @@ def add(
     warehouse: str | None = typer.Option(
         None, help="Alegra warehouse (id or name) remissions take goods from."
     ),
+    daily_at: str = typer.Option(
+        "03:00", help="Local time of the daily catalog and customer sync."
+    ),
+    sales_every: int = typer.Option(10, help="Minutes between sales cycles."),
     no_initial_sync: bool = typer.Option(
         False, "--no-initial-sync", help="Do not run the first catalog and customer sync."
     ),
@@ -93,6 +97,8 @@ def add(
                 colombia_default_nit=colombia_default_nit,
                 sales_since=parse_since(sales_since, timezone),
                 warehouse=warehouse,
+                daily_at=daily_at,
+                sales_every=sales_every,
             )
         except ActivationError as exc:
             fail(f"{exc}\nNothing was stored.")
@@ -168,6 +174,8 @@ def edit(
     default_family: str | None = typer.Option(None, help="Family for items without a category."),
     warehouse: str | None = typer.Option(None, help="Id or name."),
     sales_since: str | None = typer.Option(None),
+    daily_at: str | None = typer.Option(None, help="HH:MM, local."),
+    sales_every: int | None = typer.Option(None, help="Minutes."),
 ) -> None:
     """Change an account's settings; new credentials or a new price list are checked first.
 
@@ -196,6 +204,10 @@ def edit(
             changes["timezone"] = activation.parse_timezone(timezone)
         if sales_since is not None:
             changes["sales_since"] = parse_since(sales_since, timezone or current.timezone)
+        if daily_at is not None:
+            changes["daily_at"] = activation.parse_daily_at(daily_at)
+        if sales_every is not None:
+            changes["sales_every"] = max(1, sales_every)
         needs_check = any(
             v is not None
             for v in (

@@ -1,72 +1,122 @@
-"""``handy-alegra demo``: the product on its embedded default, against local simulators."""
+"""``handy-alegra demo``: the whole product, on its embedded default, against local
+simulators — activation, catalog, customers, sales, and what to do about what went wrong."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import tempfile
+from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from cryptography.fernet import Fernet
+from sqlalchemy import select
 
-from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Contact, Item
-from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import SalesOrder
+from handy_alegra import activation, explain
+from handy_alegra.cli.common import RichProgress, console, print_summary
 from handy_alegra.clock import SystemClock
-from handy_alegra.http import build_client
+from handy_alegra.runtime import Runtime
+from handy_alegra.scheduling.embedded import Dispatcher
+from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
-from handy_alegra.simulators.seed import build_world
+from handy_alegra.simulators.seed import World, build_world, seed_orders
+from handy_alegra.store.tables import OrderRecord, Verdict
+from handy_alegra.sync import catalog, customers, sales
+
+HOME = typer.Option(None, help="Keep the demo's store here (default: a temporary folder).")
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         items: int = typer.Option(300, help="Size of the simulated Alegra catalog."),
+        orders: int = typer.Option(25, help="Orders the simulated sellers take."),
         seed: int = typer.Option(1, help="Seed of the simulated company."),
+        home: Path | None = HOME,
+        serve: bool = typer.Option(
+            False, "--serve", help="Keep the simulators and the service running."
+        ),
+        port: int = typer.Option(0, help="Port of the simulators with --serve (0: any free port)."),
     ) -> None:
-        """Start both simulated APIs on loopback, seed a Mexican company, and read it through
-        the real clients over HTTP.
+        """See the product work in under a minute, with nothing to set up: simulated Alegra
+        and Handy on loopback, a seeded Mexican distributor, a SQLite store.
 
         Example:
 
             handy-alegra demo
         """
-        console = Console()
+        folder = home or Path(tempfile.mkdtemp(prefix="handy-alegra-demo-"))
         clock = SystemClock()
-        world = build_world(seed=seed, items=items, orders=25, clock=clock)
-        server = serve_in_thread(SimulatorApp({"alegra": world.alegra, "handy": world.handy}))
+        world = build_world(seed=seed, items=items, clock=clock)
+        server = serve_in_thread(
+            SimulatorApp({"alegra": world.alegra, "handy": world.handy}), port=port
+        )
+        settings = Settings(
+            folder, f"sqlite:///{folder / 'demo.sqlite3'}", Fernet.generate_key().decode()
+        )
+        rt = Runtime(settings, clock=clock)
         try:
-            c = world.credentials
-            alegra = AlegraClient(
-                build_client(f"{server.base_url}/alegra/api/v1"),
-                email=c.alegra_email,
-                token=c.alegra_token,
-                clock=clock,
-            )
-            handy = HandyClient(
-                build_client(f"{server.base_url}/handy/api/v2"), token=c.handy_token, clock=clock
-            )
-            company = alegra.company()
-            read_items = list(alegra.iter_items())
-            contacts = list(alegra.iter_contacts(type="client"))
-            now = clock.now()
-            orders = list(handy.iter_sales_orders(now - timedelta(hours=9), now))
-            table = Table(
-                title=f"{company.name} ({company.country}) — simulated, on {server.base_url}"
-            )
-            table.add_column("what")
-            table.add_column("count", justify="right")
-            table.add_row("Alegra items read", str(sum(isinstance(i, Item) for i in read_items)))
-            table.add_row(
-                "Alegra client contacts", str(sum(isinstance(x, Contact) for x in contacts))
-            )
-            table.add_row(
-                "Handy orders (last 9 h)", str(sum(isinstance(o, SalesOrder) for o in orders))
-            )
-            table.add_row(
-                "API calls: Alegra / Handy",
-                f"{len(world.alegra.requests)} / {len(world.handy.requests)}",
-            )
-            console.print(table)
+            _run(rt, world, server.base_url, orders)
+            if serve:
+                base = server.base_url
+                console.print(f"\nSimulators: {base}/alegra/api/v1 and {base}/handy/api/v2")
+                console.print("The service runs: catalog daily at 03:00, sales every 10 minutes.")
+                console.print("Ctrl-C stops it.")
+                Dispatcher(rt, concurrency=2).serve(tick_seconds=5.0)
         finally:
+            rt.close()
             server.stop()
+        console.print(f"\nThe demo's store is in {folder}.", highlight=False)
+
+
+def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
+    c = world.credentials
+    console.rule(f"Simulated Alegra and Handy on {base_url}")
+    creds = activation.Credentials(
+        c.alegra_email, c.alegra_token, c.handy_token,
+        f"{base_url}/alegra/api/v1", f"{base_url}/handy/api/v2",
+    )  # fmt: skip
+    account, checked = activation.activate(
+        rt, "demo", creds, country="MX", price_list=world.price_list["name"], warehouse="Principal"
+    )
+    console.print(
+        f"Activated [bold]{checked.company_name}[/]: price list {account.price_list_name!r}, "
+        "inventoriable items only.",
+        highlight=False,
+    )
+    with RichProgress() as progress:
+        for sync in (catalog, customers):
+            print_summary(sync.run(rt, account, progress=progress), as_json=False)
+    console.rule("Sellers take orders in Handy")
+    seed_orders(world, orders, since=rt.clock.now())
+    new_customer = {"code": "NUEVO-1", "description": "Tienda Nueva del Centro", "rfc": None}
+    world.handy.add_customer(new_customer, zone_name="Zona Centro")  # typed in by a seller
+    product = next(p for p in world.handy.products() if not p["code"].startswith("LOCAL-"))
+    line = {"code": product["code"], "quantity": 3, "price": str(product["price"])}
+    failing = world.handy.create_order("NUEVO-1", [line])
+    with RichProgress() as progress:
+        print_summary(sales.run(rt, account, progress=progress), as_json=False)
+    console.rule("What went wrong, and how to fix it")
+    with rt.store.session() as session:
+        skipped = session.scalar(
+            select(Verdict).where(
+                Verdict.kind == "product",
+                Verdict.sync.is_(False),
+                Verdict.reason == "no_price_in_list",
+            )
+        )
+        for shown in (
+            explain.explain_record(session, account, "product", skipped.code or "")
+            if skipped
+            else None,
+            explain.explain_order(session, account, str(failing["id"])),
+        ):
+            if shown is not None:
+                console.print(f"[bold]{shown.title}[/]", highlight=False)
+                for text in shown.lines:
+                    console.print(f"  {text}", highlight=False)
+        sent = session.query(OrderRecord).filter(OrderRecord.status == "sent").count()
+    console.print(
+        f"\n{sent} orders are remissions in Alegra, each exactly once; "
+        f"{len(world.alegra.remissions())} remissions exist. Try: "
+        "handy-alegra sandbox, handy-alegra --help.",
+        highlight=False,
+    )

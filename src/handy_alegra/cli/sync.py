@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import ModuleType
 
 import typer
+from sqlalchemy import delete
 
 from handy_alegra import accounts
 from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
+from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, sales
 
 group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
@@ -17,11 +19,26 @@ DryRun = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
 AsJson = typer.Option(False, "--json", help="Print the summary as one JSON object.")
 
 
-def _run(ctx: typer.Context, sync: ModuleType, account: str, dry_run: bool, as_json: bool) -> None:
+Full = typer.Option(False, "--full", help="Read all of Handy again, not only what changed.")
+
+
+def _run(
+    ctx: typer.Context,
+    sync: ModuleType,
+    account: str,
+    dry_run: bool,
+    as_json: bool,
+    full: bool = False,
+) -> None:
     rt = runtime(ctx)
     with reported():
         with rt.store.session() as session:
             config = accounts.load(session, rt.vault, account)
+            if full and not dry_run:
+                cursor = f"handy_{'product' if sync is catalog else 'customer'}s"
+                session.execute(
+                    delete(Cursor).where(Cursor.account_id == config.id, Cursor.name == cursor)
+                )
         with RichProgress(enabled=not as_json) as progress:
             summary = sync.run(rt, config, dry_run=dry_run, progress=progress)
     print_summary(summary, as_json=as_json)
@@ -30,7 +47,11 @@ def _run(ctx: typer.Context, sync: ModuleType, account: str, dry_run: bool, as_j
 
 @group.command("catalog")
 def sync_catalog(
-    ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
+    ctx: typer.Context,
+    account: str = AccountOption,
+    dry_run: bool = DryRun,
+    as_json: bool = AsJson,
+    full: bool = Full,
 ) -> None:
     """Alegra items → Handy products (price with IVA, stock, family).
 
@@ -40,12 +61,16 @@ def sync_catalog(
 
         handy-alegra sync catalog --account acme --dry-run
     """
-    _run(ctx, catalog, account, dry_run, as_json)
+    _run(ctx, catalog, account, dry_run, as_json, full)
 
 
 @group.command("customers")
 def sync_customers(
-    ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
+    ctx: typer.Context,
+    account: str = AccountOption,
+    dry_run: bool = DryRun,
+    as_json: bool = AsJson,
+    full: bool = Full,
 ) -> None:
     """Alegra client contacts → Handy customers, one zone per seller.
 
@@ -53,7 +78,7 @@ def sync_customers(
 
         handy-alegra sync customers --account acme --json
     """
-    _run(ctx, customers, account, dry_run, as_json)
+    _run(ctx, customers, account, dry_run, as_json, full)
 
 
 def register(app: typer.Typer) -> None:

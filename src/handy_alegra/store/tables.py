@@ -42,6 +42,8 @@ class Account(Base):
     warehouse_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sales_since: Mapped[datetime]
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_at: Mapped[str] = mapped_column(String(5), default="03:00", server_default="03:00")
+    sales_every: Mapped[int] = mapped_column(Integer, default=10, server_default="10")  # minutes
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -204,3 +206,44 @@ class CustomerLink(Base):
     alegra_contact_id: Mapped[str] = mapped_column(String(64))
     created_by_us: Mapped[bool] = mapped_column(Boolean, default=False)
     linked_at: Mapped[datetime]
+
+
+class AccountLease(Base):
+    """Who is running a job of an account, until when: runs of one account never overlap,
+    whatever machine they run on; a lease that is not renewed expires."""
+
+    __tablename__ = "account_leases"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str] = mapped_column(String(100))
+    until: Mapped[datetime]
+    job: Mapped[str] = mapped_column(String(20), default="")
+
+
+class Slot(Base):
+    """One due job: an account's daily catalog + customers, or a sales cycle, for one slot
+    time. Unique per (account, kind, due_at), so however many schedulers run, a slot is made
+    once; claimed by exactly one worker."""
+
+    __tablename__ = "slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # daily | sales
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    run_ids: Mapped[list[int]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), default=list
+    )
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "due_at", name="uq_slots_account_kind_due"),
+        Index("ix_slots_status", "status"),
+    )

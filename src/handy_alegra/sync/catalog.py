@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -107,9 +107,12 @@ def run(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunSummary:
     resource = ProductResource(runtime.alegra(account), runtime.handy(account), rules_for(account))
     sync = KeyedSync(
         resource, runtime.store, account.id, account.name, runtime.clock.now, progress or Silent()
     )
+    if should_stop is not None:
+        sync.should_stop = should_stop
     return sync.run(dry_run=dry_run)

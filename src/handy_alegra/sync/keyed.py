@@ -36,7 +36,7 @@ from handy_alegra.sync.keyed_plan import (
     plan,
 )
 from handy_alegra.sync.progress import Progress, Silent
-from handy_alegra.sync.summary import RunSummary
+from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sync")
 
@@ -98,6 +98,11 @@ class KeyedSync:
     account_name: str
     now: Callable[[], datetime]
     progress: Progress = field(default_factory=Silent)
+    should_stop: Callable[[], bool] = lambda: False
+
+    def _checkpoint(self) -> None:
+        if self.should_stop():
+            raise Stopped
 
     @property
     def kind(self) -> str:
@@ -163,6 +168,7 @@ class KeyedSync:
             if len(page) >= PAGE:
                 self._save_verdicts(run_id, page)
                 page = []
+                self._checkpoint()
         self._save_verdicts(run_id, page)
         return groups
 
@@ -206,6 +212,7 @@ class KeyedSync:
                 state.codes_to_plan(session, self.account_id, run_id, self.kind, batch=BATCH)
             )
         for codes in batches:
+            self._checkpoint()
             with self.store.session() as session:
                 verdicts, snapshots, records = state.load_batch(
                     session, self.account_id, run_id, self.kind, codes

@@ -38,7 +38,7 @@ from handy_alegra.store.database import Store
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync.progress import Progress, Silent
 from handy_alegra.sync.sales_orders import OrderHandler
-from handy_alegra.sync.summary import RunSummary
+from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sales")
 
@@ -64,6 +64,7 @@ class SalesSync:
     now: Callable[[], datetime]
     progress: Progress = field(default_factory=Silent)
     owner: str = field(default_factory=worker_id)
+    should_stop: Callable[[], bool] = lambda: False
 
     def run(self) -> RunSummary:
         started = self.now()
@@ -94,6 +95,9 @@ class SalesSync:
             summary.outcome = "interrupted"
             summary.message = f"{exc} — the next cycle resumes from here"
             log.warning("sales_interrupted", account=self.account.name, error=str(exc))
+        except Stopped:
+            summary.outcome = "stopped"
+            summary.message = "stopped for a shutdown; the next cycle resumes from here"
         with self.store.session() as session:
             summary.counts["pending"] = len(records.ids_in(session, self.account.id, WORK))
             if summary.outcome == "ok" and summary.failed.total():
@@ -199,6 +203,8 @@ class SalesSync:
             ids = records.ids_in(session, self.account.id, WORK)
         self.progress.phase("Sending orders to Alegra", total=len(ids))
         for record_id in ids:
+            if self.should_stop():
+                raise Stopped
             self._leased(record_id, handler)
             self.progress.advance()
 
@@ -235,6 +241,7 @@ def run(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunSummary:
     alegra, handy = runtime.alegra(account), runtime.handy(account)
     if dry_run:
@@ -242,4 +249,6 @@ def run(
 
         return preview(alegra, handy, runtime.store, account, runtime.clock.now)
     sync = SalesSync(alegra, handy, runtime.store, account, runtime.clock.now, progress or Silent())
+    if should_stop is not None:
+        sync.should_stop = should_stop
     return sync.run()

@@ -29,13 +29,17 @@ EFFECTS = {
 }
 
 
+class Stopped(Exception):
+    """A run asked to stop (the service is shutting down) reached a checkpoint."""
+
+
 @dataclass
 class RunSummary:
     kind: str
     account: str
     dry_run: bool = False
     run_id: int | None = None
-    outcome: str = "ok"  # ok | partial | interrupted
+    outcome: str = "ok"  # ok | partial | interrupted | stopped
     counts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
@@ -46,7 +50,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.outcome == "interrupted":
+        if self.outcome in ("interrupted", "stopped"):
             return EXIT_INTERRUPTED
         return EXIT_RECORDS_FAILED if sum(self.failed.values()) else EXIT_OK
 

@@ -1,0 +1,91 @@
+"""``handy-alegra orders …``: look at orders and send one again after fixing its data."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from sqlalchemy import select
+
+from handy_alegra import accounts
+from handy_alegra.cli.common import console, fail, print_summary, reported, runtime
+from handy_alegra.store.orders import find
+from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync import sales
+
+group = typer.Typer(help="Handy orders and their remissions.", no_args_is_help=True)
+
+RETRYABLE = ("failed", "needs_attention")
+
+
+@group.command("list")
+def list_(
+    ctx: typer.Context,
+    account: str = typer.Option(..., "--account", "-a"),
+    status: str | None = typer.Option(None, help="Only this status (failed, sent, …)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Orders read from Handy, newest first."""
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        config = accounts.load(session, rt.vault, account)
+        query = select(OrderRecord).where(OrderRecord.account_id == config.id)
+        if status:
+            query = query.where(OrderRecord.status == status)
+        rows = session.scalars(query.order_by(OrderRecord.ordered_at.desc()).limit(500)).all()
+        data = [
+            {
+                "order": r.handy_id,
+                "status": r.status,
+                "reason": r.reason,
+                "customer": r.customer_name,
+                "remission": r.remission_id,
+                "number": r.remission_number,
+            }
+            for r in rows
+        ]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for row in data:
+        console.print(
+            f"{row['order']:>12}  {row['status']:16} {(row['customer'] or '')[:40]:40} "
+            f"{row['reason'] or ''}",
+            highlight=False,
+        )
+
+
+@group.command("retry")
+def retry(
+    ctx: typer.Context,
+    handy_id: str = typer.Argument(..., help="The Handy order id."),
+    account: str = typer.Option(..., "--account", "-a"),
+    now: bool = typer.Option(False, "--now", help="Run a sales cycle right away."),
+) -> None:
+    """Send a failed or needs-attention order again (after fixing what its reason says).
+    Failed orders are retried every cycle anyway; this also retries those that need attention.
+
+    Example:
+
+        handy-alegra orders retry 29079294 --account acme --now
+    """
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            config = accounts.load(session, rt.vault, account)
+            record = find(session, config.id, handy_id)
+            if record is None:
+                fail(f"this service has not read a Handy order {handy_id} for {account}")
+            if record.status not in RETRYABLE:
+                fail(
+                    f"order {handy_id} is {record.status}; "
+                    "only failed or needs-attention orders are retried"
+                )
+            record.status, record.reason = "failed", None
+        console.print(f"Order {handy_id} will be sent in the next sales cycle.", highlight=False)
+        if now:
+            print_summary(sales.run(rt, config), as_json=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="orders")

@@ -1,0 +1,151 @@
+"""``handy-alegra run | worker | scheduler | status``: the service, and how it is doing."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from handy_alegra import accounts, reasons
+from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.scheduling.embedded import Dispatcher
+from handy_alegra.status import account_status
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        ctx: typer.Context,
+        concurrency: int = typer.Option(4, help="Accounts synced side by side."),
+        tick: float = typer.Option(15.0, help="Seconds between looks at what is due."),
+        once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
+    ) -> None:
+        """Keep every active account in sync: catalog and customers daily (03:00 in the
+        account's time zone, and right after activation), sales every 10 minutes.
+
+        Embedded default: the state store and an in-process scheduler, nothing else to run.
+        SIGTERM or Ctrl-C: stop taking work, stop the jobs in hand at a checkpoint, exit 0.
+
+        Example:
+
+            handy-alegra --log-json run --concurrency 8
+        """
+        rt = runtime(ctx)
+        with reported():
+            dispatcher = Dispatcher(rt, concurrency=concurrency)
+            if once:
+                dispatcher.tick()
+                dispatcher.drain()
+                dispatcher.shutdown()
+                failed = [o for o in dispatcher.outcomes if o.status == "failed"]
+                raise typer.Exit(1 if failed else 0)
+            dispatcher.serve(tick)
+
+    @app.command()
+    def worker(
+        ctx: typer.Context, concurrency: int = typer.Option(4, help="Jobs run side by side.")
+    ) -> None:
+        """Run scheduled jobs from PostgreSQL (Procrastinate); start any number, on any machine.
+
+        Example:
+
+            HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra worker
+        """
+        from handy_alegra.scheduling.distributed import run_worker
+
+        rt = runtime(ctx)
+        with reported():
+            try:
+                run_worker(rt, concurrency)
+            except ValueError as exc:
+                fail(str(exc))
+
+    @app.command()
+    def scheduler(
+        ctx: typer.Context, tick: float = typer.Option(15.0, help="Seconds between looks.")
+    ) -> None:
+        """Enqueue the due jobs for the workers (PostgreSQL). Several may run for high
+        availability: each due job is enqueued once.
+
+        Example:
+
+            HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra scheduler
+        """
+        from handy_alegra.scheduling.distributed import run_scheduler
+
+        rt = runtime(ctx)
+        with reported():
+            try:
+                run_scheduler(rt, tick)
+            except ValueError as exc:
+                fail(str(exc))
+
+    @app.command()
+    def status(
+        ctx: typer.Context,
+        account: str | None = typer.Option(None, "--account", "-a"),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Per account: the last and next run of each job, its outcome and counts, and the open
+        problems with their reasons.
+
+        Example:
+
+            handy-alegra status --account acme
+        """
+        rt = runtime(ctx)
+        with reported(), rt.store.session() as session:
+            configs = (
+                [accounts.load(session, rt.vault, account)]
+                if account
+                else accounts.load_all(session, rt.vault)
+            )
+            data = [account_status(session, c, rt.clock.now()) for c in configs]
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False))
+            return
+        for item in data:
+            show(item)
+
+
+def show(item: dict[str, object]) -> None:
+    state = (
+        "paused"
+        if item["paused"]
+        else (f"running {item['running']}" if item["running"] else "active")
+    )
+    console.print(f"[bold]{item['account']}[/] ({item['country']}, {state})", highlight=False)
+    table = Table("job", "last run", "outcome", "counts", "next run")
+    jobs = item["jobs"]
+    assert isinstance(jobs, dict)
+    for kind, job in jobs.items():
+        last = job["last_run"] or {}
+        counts = {
+            k: v for k, v in (last.get("counts") or {}).items() if v and not isinstance(v, dict)
+        }
+        table.add_row(
+            kind,
+            (last.get("started_at") or "never")[:16],
+            last.get("outcome", "—"),
+            ", ".join(f"{k} {v}" for k, v in counts.items()),
+            (job["next_run"] or "—")[:16],
+        )
+    console.print(table)
+    problems = item["problems"]
+    assert isinstance(problems, dict)
+    orders = problems["orders"]
+    if orders["count"]:
+        console.print(f"  Orders not sent: {orders['count']}", highlight=False)
+        for order in orders["orders"][:10]:
+            console.print(
+                f"    #{order['order']} ({order['customer']}): {order['explanation']}",
+                highlight=False,
+            )
+    for kind in ("products", "customers"):
+        skipped = problems[kind]
+        if skipped["count"]:
+            parts = ", ".join(f"{reasons.label(r)} {n}" for r, n in skipped["by_reason"].items())
+            console.print(
+                f"  {kind.capitalize()} skipped: {skipped['count']} ({parts})", highlight=False
+            )

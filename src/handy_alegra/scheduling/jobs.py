@@ -1,0 +1,113 @@
+"""Running one slot: take the account's lease (kept alive by a heartbeat), claim the slot, run
+the syncs, record the outcome, let go. The same for the embedded dispatcher and for
+Procrastinate workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+
+from handy_alegra import accounts
+from handy_alegra.runtime import Runtime
+from handy_alegra.scheduling import slots
+from handy_alegra.scheduling.schedule import DAILY
+from handy_alegra.store.tables import Account, Slot
+from handy_alegra.sync import catalog, customers, sales
+from handy_alegra.sync.summary import RunSummary
+
+log = structlog.get_logger("handy_alegra.jobs")
+
+LEASE = timedelta(minutes=5)
+HEARTBEAT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    slot_id: int
+    status: str  # done | failed | busy | skipped
+    summaries: tuple[RunSummary, ...] = ()
+
+
+def execute(
+    runtime: Runtime, slot_id: int, *, owner: str, should_stop: Callable[[], bool] = lambda: False
+) -> Outcome:
+    store, clock = runtime.store, runtime.clock
+    with store.session() as session:
+        slot = session.get(Slot, slot_id)
+        if slot is None or slot.status != "queued":
+            return Outcome(slot_id, "skipped")
+        account_id, kind = slot.account_id, slot.kind
+        now = clock.now()
+        if not slots.take_lease(session, account_id, owner, kind, now, now + LEASE):
+            return Outcome(slot_id, "busy")  # another job of this account runs elsewhere
+    with store.session() as session:
+        if not slots.claim(session, slot_id, owner, clock.now()):
+            slots.release_lease(session, account_id, owner, clock.now())
+            return Outcome(slot_id, "skipped")
+        row = session.get(Account, account_id)
+        account = accounts.to_config(row, runtime.vault) if row is not None else None
+    heartbeat = _Heartbeat(runtime, account_id, owner)
+    heartbeat.start()
+    structlog.contextvars.bind_contextvars(
+        account=account.name if account else account_id, slot=slot_id, job=kind
+    )
+    summaries: list[RunSummary] = []
+    status, message = "done", None
+    try:
+        if account is None or account.paused:
+            status, message = "skipped", "the account is paused or gone"
+        else:
+            for sync in (catalog, customers) if kind == DAILY else (sales,):
+                if should_stop():
+                    status, message = "failed", "stopped before it started"
+                    break
+                summary = sync.run(runtime, account, should_stop=should_stop)
+                summaries.append(summary)
+                log.info(
+                    "run_finished",
+                    kind=summary.kind,
+                    run_id=summary.run_id,
+                    outcome=summary.outcome,
+                    counts=summary.counts_json(),
+                )
+                if summary.outcome in ("interrupted", "stopped"):
+                    status, message = "failed", summary.message
+                    break
+    except Exception as exc:  # a bug must not take the whole service down
+        log.exception("job_crashed")
+        status, message = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        heartbeat.stop()
+        with store.session() as session:
+            run_ids = [s.run_id for s in summaries if s.run_id is not None]
+            slots.finish(session, slot_id, status, run_ids, message, clock.now())
+            slots.release_lease(session, account_id, owner, clock.now())
+        structlog.contextvars.unbind_contextvars("account", "slot", "job")
+    return Outcome(slot_id, status, tuple(summaries))
+
+
+class _Heartbeat:
+    """Renews the account lease while a job runs, so a long catalog keeps it; if the process
+    dies, the lease simply expires."""
+
+    def __init__(self, runtime: Runtime, account_id: int, owner: str) -> None:
+        self.runtime, self.account_id, self.owner = runtime, account_id, owner
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True, name=f"lease-{account_id}")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            with self.runtime.store.session() as session:
+                now = self.runtime.clock.now()
+                slots.renew_lease(session, self.account_id, self.owner, now + LEASE)

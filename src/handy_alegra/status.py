@@ -1,0 +1,130 @@
+"""Per account: the last and next run of each job, its outcome and counts, and the open
+problems (orders not sent, items and customers skipped) with their reasons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handy_alegra import reasons
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.scheduling import slots
+from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
+from handy_alegra.store.tables import AccountLease, OrderRecord, Run, Verdict
+
+RUN_KINDS = (("catalog", DAILY), ("customers", DAILY), ("sales", SALES))
+EXAMPLES = 5
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def last_run(session: Session, account_id: int, kind: str) -> Run | None:
+    return session.scalar(
+        select(Run)
+        .where(Run.account_id == account_id, Run.kind == kind, Run.dry_run.is_(False))
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(1)
+    )
+
+
+def account_status(session: Session, account: AccountConfig, now: datetime) -> dict[str, Any]:
+    schedule = Schedule.of(account.timezone, account.daily_at, account.sales_every)
+    jobs: dict[str, Any] = {}
+    for kind, job in RUN_KINDS:
+        run = last_run(session, account.id, kind)
+        upcoming = (
+            None
+            if account.paused
+            else next_run(job, schedule, slots.last_done(session, account.id, job), now)
+        )
+        jobs[kind] = {
+            "last_run": None
+            if run is None
+            else {
+                "id": run.id,
+                "started_at": _iso(run.started_at),
+                "finished_at": _iso(run.finished_at),
+                "outcome": run.outcome,
+                "counts": run.counts,
+                "message": run.message,
+            },
+            "next_run": _iso(upcoming),
+        }
+    lease = session.get(AccountLease, account.id)
+    return {
+        "account": account.name,
+        "country": account.country,
+        "paused": account.paused,
+        "running": lease.job if lease is not None and lease.until > now and lease.job else None,
+        "jobs": jobs,
+        "problems": {
+            "orders": _order_problems(session, account.id),
+            "products": _skipped(session, account.id, "product"),
+            "customers": _skipped(session, account.id, "customer"),
+        },
+    }
+
+
+def _order_problems(session: Session, account_id: int) -> dict[str, Any]:
+    rows = session.scalars(
+        select(OrderRecord)
+        .where(
+            OrderRecord.account_id == account_id,
+            OrderRecord.status.in_(("failed", "needs_attention", "sending")),
+        )
+        .order_by(OrderRecord.ordered_at)
+    ).all()
+    by_reason: dict[str, int] = {}
+    for row in rows:
+        by_reason[row.reason or row.status] = by_reason.get(row.reason or row.status, 0) + 1
+    return {
+        "count": len(rows),
+        "by_reason": by_reason,
+        "orders": [
+            {
+                "order": r.handy_id,
+                "status": r.status,
+                "customer": r.customer_name,
+                "reason": r.reason,
+                "explanation": reasons.sentence(r.reason, r.detail),
+                "attempts": r.attempts,
+            }
+            for r in rows[:50]
+        ],
+    }
+
+
+def _skipped(session: Session, account_id: int, kind: str) -> dict[str, Any]:
+    counts = dict(
+        session.execute(
+            select(Verdict.reason, func.count())
+            .where(Verdict.account_id == account_id, Verdict.kind == kind, Verdict.sync.is_(False))
+            .group_by(Verdict.reason)
+        ).all()
+    )
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for reason in counts:
+        rows = session.scalars(
+            select(Verdict)
+            .where(Verdict.account_id == account_id, Verdict.kind == kind, Verdict.reason == reason)
+            .limit(EXAMPLES)
+        )
+        examples[str(reason)] = [
+            {
+                "alegra_id": v.source_id,
+                "code": v.code,
+                "name": v.name,
+                "explanation": reasons.sentence(v.reason, v.detail),
+            }
+            for v in rows
+        ]
+    return {
+        "count": sum(counts.values()),
+        "by_reason": {str(k): v for k, v in counts.items()},
+        "examples": examples,
+    }
