@@ -47,6 +47,12 @@ class AccountConfig:
     created_at: datetime
     daily_at: str = "03:00"  # local time of the daily catalog and customer sync
     sales_every: int = 10  # minutes between sales cycles
+    alert_failed_runs: int = 3  # alert after this many failed runs in a row
+    alert_order_minutes: int = 120  # alert when an order has not gone through for this long
+    alert_webhook_url: str | None = None
+    alert_email: str | None = None
+    webhook_token: str | None = None  # the secret path segment of this account's receiver
+    webhook_public_url: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -54,7 +60,7 @@ class AccountConfig:
 
     def public(self) -> dict[str, Any]:
         """Every setting but the secrets (for ``accounts show`` and the dashboard)."""
-        hidden = {"alegra_token", "handy_token"}
+        hidden = {"alegra_token", "handy_token", "webhook_token"}
         result: dict[str, Any] = {}
         for f in fields(self):
             if f.name in hidden:
@@ -80,6 +86,12 @@ EDITABLE = (
     "sales_since",
     "daily_at",
     "sales_every",
+    "alert_failed_runs",
+    "alert_order_minutes",
+    "alert_webhook_url",
+    "alert_email",
+    "webhook_token",
+    "webhook_public_url",
 )
 
 
@@ -106,6 +118,12 @@ def to_config(row: Account, vault: Vault) -> AccountConfig:
         created_at=row.created_at,
         daily_at=row.daily_at,
         sales_every=row.sales_every,
+        alert_failed_runs=row.alert_failed_runs,
+        alert_order_minutes=row.alert_order_minutes,
+        alert_webhook_url=row.alert_webhook_url,
+        alert_email=row.alert_email,
+        webhook_token=row.webhook_token,
+        webhook_public_url=row.webhook_public_url,
     )
 
 

@@ -105,6 +105,13 @@ def _call(api: str, call: Callable[[], T], fix: str) -> T:
         raise ActivationError(f"{api} answered an error: {exc}") from None
 
 
+def price_lists(runtime: Runtime, creds: Credentials) -> list[PriceList]:
+    """The company's price lists (for a drop-down), checking the Alegra credentials."""
+    alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
+    found = _call("Alegra", alegra.list_price_lists, "check the user e-mail and the API token")
+    return [p for p in found if isinstance(p, PriceList)]
+
+
 def resolve_price_list(lists: list[PriceList], wanted: str) -> PriceList:
     """By id, else by exact name; the error lists the lists that exist."""
     wanted = wanted.strip()

@@ -7,15 +7,12 @@ import json
 import typer
 from sqlalchemy import select
 
-from handy_alegra import accounts
-from handy_alegra.cli.common import console, fail, print_summary, reported, runtime
-from handy_alegra.store.orders import find
+from handy_alegra import accounts, order_actions
+from handy_alegra.cli.common import console, print_summary, reported, runtime
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales
 
 group = typer.Typer(help="Handy orders and their remissions.", no_args_is_help=True)
-
-RETRYABLE = ("failed", "needs_attention")
 
 
 @group.command("list")
@@ -73,15 +70,7 @@ def retry(
     with reported():
         with rt.store.session() as session:
             config = accounts.load(session, rt.vault, account)
-            record = find(session, config.id, handy_id)
-            if record is None:
-                fail(f"this service has not read a Handy order {handy_id} for {account}")
-            if record.status not in RETRYABLE:
-                fail(
-                    f"order {handy_id} is {record.status}; "
-                    "only failed or needs-attention orders are retried"
-                )
-            record.status, record.reason = "failed", None
+            order_actions.retry(session, config.id, handy_id)
         console.print(f"Order {handy_id} will be sent in the next sales cycle.", highlight=False)
         if now:
             print_summary(sales.run(rt, config), as_json=False)

@@ -158,3 +158,28 @@ def release_lease(session: Session, account_id: int, owner: str, now: datetime) 
         .where(AccountLease.account_id == account_id, AccountLease.owner == owner)
         .values(until=now - timedelta(seconds=1), job="")
     )
+
+
+def request_now(session: Session, account_id: int, kind: str, now: datetime) -> bool:
+    """Queue a job to run as soon as a service picks it up ("sync now"). False when one of
+    that kind is already waiting."""
+    waiting = session.scalar(
+        select(func.count()).where(
+            Slot.account_id == account_id, Slot.kind == kind, Slot.status == "queued"
+        )
+    )
+    if waiting:
+        return False
+    statement = (
+        _insert(session)(Slot)
+        .values(
+            account_id=account_id,
+            kind=kind,
+            due_at=now,
+            status="queued",
+            created_at=now,
+            run_ids=[],
+        )
+        .on_conflict_do_nothing(index_elements=["account_id", "kind", "due_at"])
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]

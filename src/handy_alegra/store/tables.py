@@ -23,6 +23,7 @@ class Account(Base):
     """One company: its credentials (encrypted) and its settings."""
 
     __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("webhook_token", name="uq_accounts_webhook_token"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -44,6 +45,12 @@ class Account(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     daily_at: Mapped[str] = mapped_column(String(5), default="03:00", server_default="03:00")
     sales_every: Mapped[int] = mapped_column(Integer, default=10, server_default="10")  # minutes
+    alert_failed_runs: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    alert_order_minutes: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    alert_webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    alert_email: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    webhook_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    webhook_public_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -247,3 +254,48 @@ class Slot(Base):
         UniqueConstraint("account_id", "kind", "due_at", name="uq_slots_account_kind_due"),
         Index("ix_slots_status", "status"),
     )
+
+
+class Operator(Base):
+    """A person who may use the dashboard (password stored as an scrypt hash)."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2), default="es", server_default="es")
+    created_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """One problem of one account that was (or is) notified: opened once, cleared once."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))  # "runs:catalog", "order:29079294"
+    message: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime]
+    opened_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    cleared_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cleared_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_alerts_account_key", "account_id", "key"),)
+
+
+class WebhookEvent(Base):
+    """An Alegra webhook received, waiting to be synced (re-read by id, then planned)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(30))  # edit-item, new-client, …
+    record_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(50), nullable=True)
+
+    __table_args__ = (Index("ix_webhook_events_pending", "account_id", "processed_at"),)

@@ -1,0 +1,1 @@
+"""The dashboard (FastAPI + Jinja2), the Alegra webhook receiver and /metrics."""

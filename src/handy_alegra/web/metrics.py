@@ -1,0 +1,7 @@
+"""``GET /metrics`` for Prometheus (placeholder, being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
