@@ -40,9 +40,19 @@ def root(
 
 
 def _register() -> None:
-    from handy_alegra.cli import accounts, db, demo, explain, orders, sandbox, service, sync
+    from handy_alegra.cli import (
+        accounts,
+        db,
+        demo,
+        explain,
+        orders,
+        sandbox,
+        service,
+        sync,
+        webhooks,
+    )
 
-    for module in (demo, accounts, sync, service, orders, explain, db, sandbox):
+    for module in (demo, accounts, sync, service, orders, webhooks, explain, db, sandbox):
         module.register(app)
 
 

@@ -11,6 +11,7 @@ from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.status import account_status
+from handy_alegra.web.metrics import serve_metrics
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(4, help="Accounts synced side by side."),
         tick: float = typer.Option(15.0, help="Seconds between looks at what is due."),
         once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
+        metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
     ) -> None:
         """Keep every active account in sync: catalog and customers daily (03:00 in the
         account's time zone, and right after activation), sales every 10 minutes.
@@ -32,6 +34,8 @@ def register(app: typer.Typer) -> None:
             handy-alegra --log-json run --concurrency 8
         """
         rt = runtime(ctx)
+        if metrics_port:
+            serve_metrics(rt, metrics_port)
         with reported():
             dispatcher = Dispatcher(rt, concurrency=concurrency)
             if once:
@@ -44,7 +48,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def worker(
-        ctx: typer.Context, concurrency: int = typer.Option(4, help="Jobs run side by side.")
+        ctx: typer.Context,
+        concurrency: int = typer.Option(4, help="Jobs run side by side."),
+        metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
     ) -> None:
         """Run scheduled jobs from PostgreSQL (Procrastinate); start any number, on any machine.
 
@@ -55,6 +61,8 @@ def register(app: typer.Typer) -> None:
         from handy_alegra.scheduling.distributed import run_worker
 
         rt = runtime(ctx)
+        if metrics_port:
+            serve_metrics(rt, metrics_port)
         with reported():
             try:
                 run_worker(rt, concurrency)

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import structlog
 
-from handy_alegra import accounts
+from handy_alegra import accounts, alerts, webhook_sync
+from handy_alegra.accounts import AccountConfig
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
-from handy_alegra.scheduling.schedule import DAILY
+from handy_alegra.scheduling.schedule import DAILY, EVENTS, SALES
 from handy_alegra.store.tables import Account, Slot
 from handy_alegra.sync import catalog, customers, sales
 from handy_alegra.sync.summary import RunSummary
@@ -22,6 +23,16 @@ from handy_alegra.sync.summary import RunSummary
 log = structlog.get_logger("handy_alegra.jobs")
 
 LEASE = timedelta(minutes=5)
+
+Sync = Callable[[Runtime, AccountConfig, Callable[[], bool]], RunSummary]
+_SYNCS: dict[str, tuple[Sync, ...]] = {
+    DAILY: (
+        lambda rt, a, stop: catalog.run(rt, a, should_stop=stop),
+        lambda rt, a, stop: customers.run(rt, a, should_stop=stop),
+    ),
+    SALES: (lambda rt, a, stop: sales.run(rt, a, should_stop=stop),),
+    EVENTS: (webhook_sync.process,),
+}
 HEARTBEAT_SECONDS = 60.0
 
 
@@ -61,11 +72,11 @@ def execute(
         if account is None or account.paused:
             status, message = "skipped", "the account is paused or gone"
         else:
-            for sync in (catalog, customers) if kind == DAILY else (sales,):
+            for sync in _SYNCS[kind]:
                 if should_stop():
                     status, message = "failed", "stopped before it started"
                     break
-                summary = sync.run(runtime, account, should_stop=should_stop)
+                summary = sync(runtime, account, should_stop)
                 summaries.append(summary)
                 log.info(
                     "run_finished",
@@ -77,6 +88,8 @@ def execute(
                 if summary.outcome in ("interrupted", "stopped"):
                     status, message = "failed", summary.message
                     break
+            if kind != EVENTS:
+                webhook_sync.ensure_subscriptions(runtime, account)
     except Exception as exc:  # a bug must not take the whole service down
         log.exception("job_crashed")
         status, message = "failed", f"{type(exc).__name__}: {exc}"
@@ -85,9 +98,20 @@ def execute(
         with store.session() as session:
             run_ids = [s.run_id for s in summaries if s.run_id is not None]
             slots.finish(session, slot_id, status, run_ids, message, clock.now())
+        if account is not None:
+            _alert(runtime, account)
+        with store.session() as session:
             slots.release_lease(session, account_id, owner, clock.now())
         structlog.contextvars.unbind_contextvars("account", "slot", "job")
     return Outcome(slot_id, status, tuple(summaries))
+
+
+def _alert(runtime: Runtime, account: AccountConfig) -> None:
+    """Open or clear the account's alerts (still under its lease: one evaluator at a time)."""
+    try:
+        alerts.run(runtime.store.session, account, runtime.clock.now(), mailer=alerts.smtp_mailer())
+    except Exception:  # an alert that cannot be sent must not fail the job
+        log.exception("alerts_failed")
 
 
 class _Heartbeat:

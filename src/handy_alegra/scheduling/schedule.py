@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 DAILY, SALES = "daily", "sales"
 KINDS = (DAILY, SALES)
+#: Not on a grid: made when Alegra webhook events wait for an account.
+EVENTS = "events"
 
 
 @dataclass(frozen=True, slots=True)

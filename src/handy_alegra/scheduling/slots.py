@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handy_alegra.scheduling.schedule import DAILY, KINDS, Schedule, due
-from handy_alegra.store.tables import Account, AccountLease, Run, Slot
+from handy_alegra.scheduling.schedule import DAILY, EVENTS, KINDS, Schedule, due
+from handy_alegra.store.tables import Account, AccountLease, Run, Slot, WebhookEvent
 
 #: The daily job also counts a catalog run started by hand (activation, ``sync catalog``): a
 #: full catalog run right after one is waste. Sales keep their cadence from slots alone.
@@ -46,9 +46,12 @@ def last_done(session: Session, account_id: int, kind: str) -> datetime | None:
 
 def make_due_slots(session: Session, now: datetime) -> int:
     """Create the slots that are due now for every active account (each once, whoever asks
-    first). Returns how many were created."""
+    first), and an ``events`` slot for an account with webhook events waiting. Returns how many
+    were created."""
     created = 0
     for account in session.scalars(select(Account).where(Account.paused.is_(False))):
+        if _events_waiting(session, account.id):
+            created += request_now(session, account.id, EVENTS, now.replace(microsecond=0))
         schedule = Schedule.of(account.timezone, account.daily_at, account.sales_every)
         for kind in KINDS:
             slot_time = due(kind, schedule, last_done(session, account.id, kind), now)
@@ -157,6 +160,17 @@ def release_lease(session: Session, account_id: int, owner: str, now: datetime) 
         update(AccountLease)
         .where(AccountLease.account_id == account_id, AccountLease.owner == owner)
         .values(until=now - timedelta(seconds=1), job="")
+    )
+
+
+def _events_waiting(session: Session, account_id: int) -> bool:
+    return (
+        session.scalar(
+            select(WebhookEvent.id)
+            .where(WebhookEvent.account_id == account_id, WebhookEvent.processed_at.is_(None))
+            .limit(1)
+        )
+        is not None
     )
 
 

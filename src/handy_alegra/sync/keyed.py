@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
+from sqlalchemy.orm import Session
 
 from handy_alegra.errors import AmbiguousWriteError, ApiError, NotFoundError, RecordParseError
 from handy_alegra.mapping.verdict import Verdict, unreadable
@@ -218,26 +219,41 @@ class KeyedSync:
                     session, self.account_id, run_id, self.kind, codes
                 )
                 for code in codes:
-                    action = plan(
-                        code, verdicts.get(code, []), _known(snapshots.get(code), records.get(code))
-                    )
-                    if dry_run:
-                        _count(summary, action)
-                        if action.kind in WRITES and len(summary.planned) < 5000:
-                            summary.planned.append(_plan_line(action))
-                        continue
-                    result = self._apply(action)
-                    if isinstance(result, Failure):
-                        summary.failed[result.reason] += 1
-                    else:
-                        _count(summary, action)
-                    snapshot = snapshots.get(code)
-                    row = records.get(code)
-                    if row is None and (snapshot is not None or result is not None):
-                        row = state.record_for(session, self.account_id, self.kind, code)
-                    if row is not None:
-                        self._record(row, action, result, snapshot, run_id)
-                    self.progress.advance()
+                    self.settle(
+                        session, run_id, code, verdicts.get(code, []), snapshots.get(code),
+                        records.get(code), summary, dry_run=dry_run,
+                    )  # fmt: skip
+
+    def settle(
+        self,
+        session: Session,
+        run_id: int,
+        code: str,
+        verdicts: list[Verdict],
+        snapshot: dict[str, Any] | None,
+        row: HandyRecord | None,
+        summary: RunSummary,
+        *,
+        dry_run: bool = False,
+    ) -> Action:
+        """Plan one code, apply the action (unless dry-run) and record what Handy now holds."""
+        action = plan(code, verdicts, _known(snapshot, row))
+        if dry_run:
+            _count(summary, action)
+            if action.kind in WRITES and len(summary.planned) < 5000:
+                summary.planned.append(_plan_line(action))
+            return action
+        result = self._apply(action)
+        if isinstance(result, Failure):
+            summary.failed[result.reason] += 1
+        else:
+            _count(summary, action)
+        if row is None and (snapshot is not None or result is not None):
+            row = state.record_for(session, self.account_id, self.kind, code)
+        if row is not None:
+            self._record(row, action, result, snapshot, run_id)
+        self.progress.advance()
+        return action
 
     def _apply(self, action: Action) -> HandyView | Failure | None:
         """Carry out one action: what Handy now holds, a Failure (Handy refused the record; the

@@ -1,0 +1,239 @@
+"""Alerts: tell a person when an account needs one — once when a problem opens, once when it
+clears — by webhook (a JSON POST) and/or e-mail.
+
+Problems, per account (settings on the account):
+- ``runs:<kind>``: the last ``alert_failed_runs`` runs of a kind all failed (an API outage, a
+  stopped or crashed run);
+- ``order:<id>``: an order that has not gone through for ``alert_order_minutes`` (failed,
+  needs attention, or a send of unknown outcome).
+
+Evaluated after every job of the account, under its lease, so one evaluator at a time; a
+notice that could not be delivered is sent again at the next evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handy_alegra import reasons
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.clients.wire import dumps
+from handy_alegra.http import HTTPError, build_client
+from handy_alegra.store.tables import Alert, OrderRecord, Run
+
+log = structlog.get_logger("handy_alegra.alerts")
+
+FAILED_OUTCOMES = ("interrupted", "stopped", "failed")
+STUCK = ("failed", "needs_attention", "sending")
+RUN_KINDS = ("catalog", "customers", "sales", "webhook")
+
+
+@dataclass(frozen=True)
+class Notice:
+    alert_id: int
+    account: str
+    key: str
+    state: str  # open | cleared
+    message: str
+    at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "problem": self.key,
+            "state": self.state,
+            "message": self.message,
+            "at": self.at.isoformat(),
+        }
+
+
+def problems(session: Session, account: AccountConfig, now: datetime) -> dict[str, str]:
+    """What is wrong right now, by problem key, with a message a person can act on."""
+    found: dict[str, str] = {}
+    for kind in RUN_KINDS:
+        last = session.scalars(
+            select(Run)
+            .where(
+                Run.account_id == account.id,
+                Run.kind == kind,
+                Run.dry_run.is_(False),
+                Run.finished_at.is_not(None),
+            )
+            .order_by(Run.started_at.desc(), Run.id.desc())
+            .limit(account.alert_failed_runs)
+        ).all()
+        if len(last) >= account.alert_failed_runs and all(
+            r.outcome in FAILED_OUTCOMES for r in last
+        ):
+            why = last[0].message or last[0].outcome
+            found[f"runs:{kind}"] = (
+                f"{account.name}: the last {len(last)} {kind} runs failed; {why}"
+            )
+    limit = now - timedelta(minutes=account.alert_order_minutes)
+    for record in session.scalars(
+        select(OrderRecord).where(
+            OrderRecord.account_id == account.id,
+            OrderRecord.status.in_(STUCK),
+            OrderRecord.first_seen_at <= limit,
+        )
+    ):
+        why = reasons.sentence(record.reason, record.detail) if record.reason else record.status
+        found[f"order:{record.handy_id}"] = (
+            f"{account.name}: order {record.handy_id} ({record.customer_name}) not sent: {why}"
+        )
+    return found
+
+
+def evaluate(session: Session, account: AccountConfig, now: datetime) -> list[Notice]:
+    """Open and clear alerts to match ``problems``; the notices still to deliver."""
+    current = problems(session, account, now)
+    open_alerts = {
+        a.key: a
+        for a in session.scalars(
+            select(Alert).where(Alert.account_id == account.id, Alert.cleared_at.is_(None))
+        )
+    }
+    for key, message in current.items():
+        if key not in open_alerts:
+            alert = Alert(account_id=account.id, key=key, message=message, opened_at=now)
+            session.add(alert)
+            open_alerts[key] = alert
+    for key, alert in open_alerts.items():
+        if key not in current:
+            alert.cleared_at = now
+    session.flush()
+    notices = []
+    for alert in session.scalars(
+        select(Alert).where(
+            Alert.account_id == account.id,
+            (Alert.opened_notified.is_(False))
+            | (Alert.cleared_at.is_not(None) & Alert.cleared_notified.is_(False)),
+        )
+    ):
+        if not alert.opened_notified:
+            notices.append(
+                Notice(alert.id, account.name, alert.key, "open", alert.message, alert.opened_at)
+            )
+        if alert.cleared_at is not None and not alert.cleared_notified:
+            notices.append(
+                Notice(
+                    alert.id,
+                    account.name,
+                    alert.key,
+                    "cleared",
+                    f"cleared: {alert.message}",
+                    alert.cleared_at,
+                )
+            )
+    return notices
+
+
+def mark_sent(session: Session, notice: Notice) -> None:
+    alert = session.get(Alert, notice.alert_id)
+    if alert is None:
+        return
+    if notice.state == "open":
+        alert.opened_notified = True
+    else:
+        alert.cleared_notified = True
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+Mailer = Callable[[str, str, str], None]  # (to, subject, body)
+
+
+def smtp_mailer() -> Mailer | None:
+    """E-mail through ``HANDY_ALEGRA_SMTP_HOST`` (and _PORT, _USER, _PASSWORD, _FROM, _STARTTLS)."""
+    host = os.environ.get("HANDY_ALEGRA_SMTP_HOST")
+    if not host:
+        return None
+    port = int(os.environ.get("HANDY_ALEGRA_SMTP_PORT") or 587)
+    sender = os.environ.get("HANDY_ALEGRA_SMTP_FROM") or "handy-alegra@localhost"
+    user, password = (
+        os.environ.get("HANDY_ALEGRA_SMTP_USER"),
+        os.environ.get("HANDY_ALEGRA_SMTP_PASSWORD"),
+    )
+    starttls = (os.environ.get("HANDY_ALEGRA_SMTP_STARTTLS") or "true").lower() != "false"
+
+    def send(to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = sender, to, subject
+        message.set_content(body)
+        with smtplib.SMTP(host, port, timeout=20) as smtp:
+            if starttls:
+                smtp.starttls()
+            if user and password:
+                smtp.login(user, password)
+            smtp.send_message(message)
+
+    return send
+
+
+def deliver(
+    notice: Notice,
+    account: AccountConfig,
+    *,
+    mailer: Mailer | None,
+    post: Callable[[str, bytes], int] | None = None,
+) -> bool:
+    """Send one notice by every channel the account has; True when all of them took it."""
+    ok = True
+    if account.alert_webhook_url:
+        try:
+            status = (post or _post)(account.alert_webhook_url, dumps(notice.payload()))
+            ok = ok and 200 <= status < 300
+        except (HTTPError, OSError) as exc:
+            log.warning("alert_webhook_failed", account=account.name, error=type(exc).__name__)
+            ok = False
+    if account.alert_email and mailer is not None:
+        state = "abierto" if notice.state == "open" else "resuelto"
+        subject = f"[handy-alegra] {notice.account}: {notice.key} {state}"
+        try:
+            mailer(account.alert_email, subject, notice.message)
+        except (smtplib.SMTPException, OSError) as exc:
+            log.warning("alert_email_failed", account=account.name, error=type(exc).__name__)
+            ok = False
+    return ok
+
+
+def _post(url: str, body: bytes) -> int:
+    with build_client(url) as client:
+        return client.post(
+            "", content=body, headers={"Content-Type": "application/json"}
+        ).status_code
+
+
+def run(
+    session_factory: Any,
+    account: AccountConfig,
+    now: datetime,
+    *,
+    mailer: Mailer | None = None,
+    post: Callable[[str, bytes], int] | None = None,
+) -> list[Notice]:
+    """Evaluate, deliver, and remember what was delivered. Returns the notices delivered."""
+    with session_factory() as session:
+        notices = evaluate(session, account, now)
+        if not (account.alert_webhook_url or account.alert_email):
+            for notice in notices:  # nowhere to send: the dashboard shows them
+                mark_sent(session, notice)
+            return []
+    delivered = [n for n in notices if deliver(n, account, mailer=mailer, post=post)]
+    with session_factory() as session:
+        for notice in delivered:
+            mark_sent(session, notice)
+    for notice in delivered:
+        log.info("alert_sent", account=account.name, problem=notice.key, state=notice.state)
+    return delivered

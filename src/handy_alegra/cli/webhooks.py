@@ -1,0 +1,86 @@
+"""``handy-alegra webhooks …``: near-real-time catalog and customers from Alegra."""
+
+from __future__ import annotations
+
+import typer
+
+from handy_alegra import accounts
+from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.clients.alegra_records import WebhookSubscription
+from handy_alegra.errors import ApiError
+from handy_alegra.webhook_sync import bare, ensure_subscriptions, new_token, receiver_url
+
+group = typer.Typer(
+    help="Alegra webhooks: item and client changes within a minute.", no_args_is_help=True
+)
+
+
+@group.command("enable")
+def enable(
+    ctx: typer.Context,
+    account: str = typer.Option(..., "--account", "-a"),
+    public_url: str = typer.Option(
+        ..., help="Where Alegra reaches this service's web app (https://…)."
+    ),
+) -> None:
+    """Subscribe the account to Alegra's item and client events. Alegra will POST them to
+    PUBLIC_URL/webhooks/alegra/<a secret token>, which `handy-alegra serve` answers.
+
+    Example:
+
+        handy-alegra webhooks enable --account acme --public-url https://sync.example.mx
+    """
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            current = accounts.load(session, rt.vault, account)
+            token = current.webhook_token or new_token()
+            accounts.update(
+                session,
+                rt.vault,
+                account,
+                now=rt.clock.now(),
+                webhook_token=token,
+                webhook_public_url=public_url.rstrip("/"),
+            )
+        with rt.store.session() as session:
+            config = accounts.load(session, rt.vault, account)
+        try:
+            created = ensure_subscriptions(rt, config)
+        except ApiError as exc:
+            fail(str(exc))
+    target = f"{public_url.rstrip('/')}/webhooks/alegra/…"
+    console.print(
+        f"Alegra sends {account}'s item and client changes to {target} "
+        f"({len(created)} subscription(s) created).",
+        highlight=False,
+    )
+
+
+@group.command("disable")
+def disable(ctx: typer.Context, account: str = typer.Option(..., "--account", "-a")) -> None:
+    """Remove the account's subscriptions; the daily run keeps everything in sync."""
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            config = accounts.load(session, rt.vault, account)
+        if config.webhook_token and config.webhook_public_url:
+            wanted = bare(receiver_url(config.webhook_public_url, config.webhook_token))
+            alegra = rt.alegra(config)
+            for sub in alegra.list_webhooks():
+                if isinstance(sub, WebhookSubscription) and bare(sub.url) == wanted:
+                    alegra.delete_webhook(sub.id)
+        with rt.store.session() as session:
+            accounts.update(
+                session,
+                rt.vault,
+                account,
+                now=rt.clock.now(),
+                webhook_token=None,
+                webhook_public_url=None,
+            )
+    console.print(f"Webhooks of {account} are off.", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="webhooks")

@@ -1,0 +1,145 @@
+"""Alegra webhooks: a price changed in Alegra reaches Handy within a minute, with no scheduled
+run; deletions and new clients too; dropped subscriptions come back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from handy_alegra.clock import ManualClock
+from handy_alegra.runtime import Runtime
+from handy_alegra.scheduling.embedded import Dispatcher
+from handy_alegra.simulators.seed import World
+from handy_alegra.store.tables import Slot
+from handy_alegra.web import webhooks
+from tests.e2e.sales_checks import activated, cli
+
+PUBLIC = "http://testserver"
+
+
+@pytest.fixture
+def wired(
+    clock: ManualClock, sqlite_url: str, tmp_path: Path
+) -> Iterator[tuple[World, Runtime, TestClient]]:
+    world, rt = activated(clock, sqlite_url, tmp_path, items=60)
+    app = FastAPI()
+    app.state.runtime = rt
+    app.include_router(webhooks.router)
+    client = TestClient(app)
+
+    def deliver(url: str, body: bytes) -> int:  # Alegra's side of a delivery
+        return client.post(urlsplit(url).path, content=body).status_code
+
+    world.alegra.webhook_sender = deliver
+    world.alegra.webhook_scheme = "http"
+    assert cli(rt, "webhooks", "enable", "--account", "acme", "--public-url", PUBLIC).exit_code == 0
+    yield world, rt, client
+    client.close()
+    rt.close()
+
+
+def settle(dispatcher: Dispatcher, clock: ManualClock) -> None:
+    """Run every scheduled job that is due, so that what follows is only webhook work."""
+    for _ in range(3):
+        dispatcher.tick()
+        dispatcher.drain()
+
+
+def started_kinds(rt: Runtime, started: list[int]) -> list[str]:
+    with rt.store.session() as session:
+        return [s.kind for s in session.scalars(select(Slot).where(Slot.id.in_(started)))]
+
+
+def test_enable_subscribes_every_item_and_client_event(
+    wired: tuple[World, Runtime, TestClient],
+) -> None:
+    world, _, _ = wired
+    subscriptions = world.alegra.subscriptions()
+    assert sorted(s["event"] for s in subscriptions) == sorted(
+        ["new-item", "edit-item", "delete-item", "new-client", "edit-client", "delete-client"]
+    )
+    assert all(s["url"].startswith("testserver/webhooks/alegra/") for s in subscriptions)
+    assert len(subscriptions[0]["url"].rsplit("/", 1)[-1]) >= 32  # an unguessable token
+
+
+def test_a_price_changed_in_alegra_reaches_handy_within_a_minute(
+    wired: tuple[World, Runtime, TestClient], clock: ManualClock
+) -> None:
+    world, rt, _ = wired
+    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)
+    product = next(p for p in world.handy.products() if not p["code"].startswith("LOCAL"))
+    item = next(i for i in world.alegra.items() if i["reference"] == product["code"])
+    prices = [
+        dict(p, price="500") if p["idPriceList"] == world.price_list["id"] else p
+        for p in item["price"]
+    ]
+    clock.advance(20)
+    world.alegra.update_item(item["id"], price=prices)  # Alegra POSTs edit-item to the receiver
+    clock.advance(15)  # the next tick of the service
+    started = dispatcher.tick()
+    dispatcher.drain()
+    assert started_kinds(rt, started) == ["events"]  # no scheduled run: only the webhook's job
+    iva = (
+        Decimal(str(next(t for t in item["tax"] if t["name"] == "IVA")["percentage"]))
+        if any(t["name"] == "IVA" and t["status"] == "active" for t in item["tax"])
+        else Decimal(0)
+    )
+    expected = (Decimal(500) * (100 + iva) / 100).quantize(Decimal("0.01"))
+    assert Decimal(str(world.handy.product(product["code"])["price"])) == expected
+    dispatcher.shutdown()
+
+
+def test_a_deleted_item_disables_its_product_and_a_new_client_appears(
+    wired: tuple[World, Runtime, TestClient], clock: ManualClock
+) -> None:
+    world, rt, _ = wired
+    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)
+    product = next(
+        p for p in world.handy.products() if not p["code"].startswith("LOCAL") and p["enabled"]
+    )
+    item = next(i for i in world.alegra.items() if i["reference"] == product["code"])
+    world.alegra.delete_item(item["id"])
+    contact = world.alegra.add_contact(
+        {"name": "Cliente Llegado por Webhook", "type": ["client"], "status": "active"}
+    )
+    clock.advance(15)
+    dispatcher.tick()
+    dispatcher.drain()
+    assert world.handy.product(product["code"])["enabled"] is False
+    assert (
+        world.handy.customer(f"ALG-{contact['id']}")["description"] == "Cliente Llegado por Webhook"
+    )
+    dispatcher.shutdown()
+
+
+def test_the_receiver_answers_verification_and_refuses_unknown_tokens(
+    wired: tuple[World, Runtime, TestClient],
+) -> None:
+    world, _, client = wired
+    path = urlsplit("http://" + world.alegra.subscriptions()[0]["url"]).path
+    assert client.post(path, content=b"").status_code == 200
+    assert client.post("/webhooks/alegra/not-the-token", content=b"{}").status_code == 404
+    assert client.post(path, content=b"not json").status_code == 400
+
+
+def test_a_subscription_alegra_dropped_is_recreated(
+    wired: tuple[World, Runtime, TestClient], clock: ManualClock
+) -> None:
+    world, rt, _ = wired
+    dropped = next(s for s in world.alegra.subscriptions() if s["event"] == "edit-item")
+    world.alegra.store.subscriptions.pop(dropped["id"])  # Alegra deletes it after 10 failures
+    clock.set(datetime(2026, 11, 2, 15, 20, 5, tzinfo=UTC))
+    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)
+    assert "edit-item" in {s["event"] for s in world.alegra.subscriptions()}
+    dispatcher.shutdown()
