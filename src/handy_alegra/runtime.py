@@ -25,6 +25,7 @@ from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
 
 RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
+CONCURRENCY_ENV = "HANDY_ALEGRA_CONCURRENCY"
 
 
 def _key(api: str, url: str, user: str, token: str | SecretStr) -> str:
@@ -43,6 +44,8 @@ class Runtime:
     rate_scale: float = 1.0
     timeout: Timeout | None = None
     retry: RetryPolicy | None = None
+    #: pages read ahead and writes made in parallel, per sync (the rate limiter paces them)
+    concurrency: int = 4
     _store: Store | None = None
     _vault: Vault | None = None
     _clients: dict[str, AlegraClient | HandyClient] = field(default_factory=dict)
@@ -51,7 +54,8 @@ class Runtime:
     def from_env(cls) -> Runtime:
         scale = float(os.environ.get(RATE_SCALE_ENV) or 1.0)  # float ok: a time ratio
         clock = clock_from_env(os.environ.get(CLOCK_ENV))
-        return cls(load_settings(), clock=clock, rate_scale=scale)
+        concurrency = max(1, int(os.environ.get(CONCURRENCY_ENV) or 4))
+        return cls(load_settings(), clock=clock, rate_scale=scale, concurrency=concurrency)
 
     @property
     def store(self) -> Store:
@@ -89,6 +93,7 @@ class Runtime:
                 clock=self.clock,
                 retry=self.retry,
                 rate_window=60.0 / self.rate_scale,
+                read_ahead=self.concurrency,
             )
             self._clients[key] = client
         return client
@@ -104,6 +109,7 @@ class Runtime:
                 clock=self.clock,
                 retry=self.retry,
                 rate_window=60.0 / self.rate_scale,
+                read_ahead=self.concurrency,
             )
             self._clients[key] = client
         return client

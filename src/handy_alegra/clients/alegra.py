@@ -127,8 +127,10 @@ class AlegraClient:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         rate_window: float = RATE_WINDOW,
+        read_ahead: int = 1,
     ) -> None:
         self.clock = clock or SystemClock()
+        self.read_ahead = read_ahead
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         basic = base64.b64encode(f"{email}:{secret.get_secret_value()}".encode()).decode()
         self.email = email
@@ -150,11 +152,14 @@ class AlegraClient:
     def _list(
         self, path: str, model: type[R], kind: str, params: Mapping[str, str | int] | None = None
     ) -> Iterator[R | RecordParseError]:
-        def fetch(start: int, limit: int) -> list[Any]:
-            page = self._get(path, {**(params or {}), "start": start, "limit": limit})
-            return _unwrap_list(page, path)
+        def fetch(start: int, limit: int) -> tuple[list[Any], int | None]:
+            query = {**(params or {}), "start": start, "limit": limit, "metadata": "true"}
+            page = self._get(path, query)
+            return _unwrap_list(page, path), _total(page)
 
-        for raw in offset_pages(fetch, page_size=PAGE_SIZE, what=kind, api=API):
+        for raw in offset_pages(
+            fetch, page_size=PAGE_SIZE, what=kind, api=API, ahead=self.read_ahead
+        ):
             yield parse_record(model, kind, raw)
 
     # --- company, catalog -------------------------------------------------------------------
@@ -296,6 +301,17 @@ def _filters(**values: str | None) -> dict[str, str | int]:
 
 def _segment(value: str) -> str:
     return quote(str(value), safe="")
+
+
+def _total(page: Any) -> int | None:
+    """The record count of ``{"metadata": {"total": n}}`` or ``{"total": "n"}`` (taxes)."""
+    if not isinstance(page, dict):
+        return None
+    value = (page.get("metadata") or {}).get("total", page.get("total"))
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _unwrap_list(page: Any, path: str) -> list[Any]:

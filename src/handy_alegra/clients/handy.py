@@ -125,8 +125,10 @@ class HandyClient:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         rate_window: float = RATE_WINDOW,
+        read_ahead: int = 1,
     ) -> None:
         self.clock = clock or SystemClock()
+        self.read_ahead = read_ahead
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         self._auth = SecretStr(f"Bearer {secret.get_secret_value()}")
         self.limiter = limiter or limiter_for(
@@ -149,14 +151,16 @@ class HandyClient:
         return self.requester.call("GET", path, params=params)
 
     def _pages(self, path: str, key: str, params: Mapping[str, str | int]) -> Iterator[Any]:
-        def fetch(page: int) -> tuple[list[Any], bool]:
+        def fetch(page: int) -> tuple[list[Any], bool, int | None]:
             body = self._get(path, {**params, "page": page, "max": PAGE_SIZE})
             if not isinstance(body, dict) or not isinstance(body.get(key), list):
                 raise TransientError(f"the {path} listing has no '{key}' list", api=API, path=path)
             pagination = body.get("pagination") or {}
-            return list(body[key]), bool(pagination.get("nextPage"))
+            pages = pagination.get("totalPages")
+            total = pages if isinstance(pages, int) and not isinstance(pages, bool) else None
+            return list(body[key]), bool(pagination.get("nextPage")), total
 
-        return numbered_pages(fetch, what=path, api=API)
+        return numbered_pages(fetch, what=path, api=API, ahead=self.read_ahead)
 
     def _list(
         self,

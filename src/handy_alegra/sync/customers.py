@@ -146,6 +146,7 @@ def run(
     sync = KeyedSync(
         resource, runtime.store, account.id, account.name, runtime.clock.now, progress or Silent()
     )
+    sync.workers = runtime.concurrency
     if should_stop is not None:
         sync.should_stop = should_stop
     return sync.run(dry_run=dry_run)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import structlog
 from sqlalchemy.orm import Session
 
+from handy_alegra.clients.pages import in_order
 from handy_alegra.errors import AmbiguousWriteError, ApiError, NotFoundError, RecordParseError
 from handy_alegra.mapping.verdict import Verdict, unreadable
 from handy_alegra.store import sync_state as state
@@ -100,6 +101,7 @@ class KeyedSync:
     now: Callable[[], datetime]
     progress: Progress = field(default_factory=Silent)
     should_stop: Callable[[], bool] = lambda: False
+    workers: int = 1  # Handy writes in parallel
 
     def _checkpoint(self) -> None:
         if self.should_stop():
@@ -218,11 +220,48 @@ class KeyedSync:
                 verdicts, snapshots, records = state.load_batch(
                     session, self.account_id, run_id, self.kind, codes
                 )
-                for code in codes:
-                    self.settle(
-                        session, run_id, code, verdicts.get(code, []), snapshots.get(code),
-                        records.get(code), summary, dry_run=dry_run,
-                    )  # fmt: skip
+                planned = [
+                    plan(
+                        code, verdicts.get(code, []), _known(snapshots.get(code), records.get(code))
+                    )
+                    for code in codes
+                ]
+                if dry_run:
+                    for action in planned:
+                        _count(summary, action)
+                        if action.kind in WRITES and len(summary.planned) < 5000:
+                            summary.planned.append(_plan_line(action))
+                    continue
+                results, outage = self._apply_all(planned)
+                for action in planned:
+                    if action.code in results:
+                        self._settled(
+                            session, run_id, action, results[action.code],
+                            snapshots.get(action.code), records.get(action.code), summary,
+                        )  # fmt: skip
+            if outage is not None:
+                raise outage  # what was written is recorded; the run stops here
+
+    def _apply_all(
+        self, actions: list[Action]
+    ) -> tuple[dict[str, HandyView | Failure | None], ApiError | None]:
+        """Carry out a batch's actions, the writes ``workers`` at a time (the rate limiter
+        paces them). An outage stops the batch: what was done before it is returned."""
+        results: dict[str, HandyView | Failure | None] = {}
+        writes = [a for a in actions if a.kind in WRITES]
+        for action in actions:
+            if action.kind not in WRITES:
+                results[action.code] = None
+        try:
+            for action, result in zip(
+                writes,
+                in_order(lambda i: self._apply(writes[i]), range(len(writes)), self.workers),
+                strict=True,
+            ):
+                results[action.code] = result
+        except ApiError as exc:
+            return results, exc
+        return results, None
 
     def settle(
         self,
@@ -233,27 +272,32 @@ class KeyedSync:
         snapshot: dict[str, Any] | None,
         row: HandyRecord | None,
         summary: RunSummary,
-        *,
-        dry_run: bool = False,
     ) -> Action:
-        """Plan one code, apply the action (unless dry-run) and record what Handy now holds."""
+        """Plan one code, apply the action and record what Handy now holds (one record: the
+        webhook path)."""
         action = plan(code, verdicts, _known(snapshot, row))
-        if dry_run:
-            _count(summary, action)
-            if action.kind in WRITES and len(summary.planned) < 5000:
-                summary.planned.append(_plan_line(action))
-            return action
-        result = self._apply(action)
+        self._settled(session, run_id, action, self._apply(action), snapshot, row, summary)
+        return action
+
+    def _settled(
+        self,
+        session: Session,
+        run_id: int,
+        action: Action,
+        result: HandyView | Failure | None,
+        snapshot: dict[str, Any] | None,
+        row: HandyRecord | None,
+        summary: RunSummary,
+    ) -> None:
         if isinstance(result, Failure):
             summary.failed[result.reason] += 1
         else:
             _count(summary, action)
         if row is None and (snapshot is not None or result is not None):
-            row = state.record_for(session, self.account_id, self.kind, code)
+            row = state.record_for(session, self.account_id, self.kind, action.code)
         if row is not None:
             self._record(row, action, result, snapshot, run_id)
         self.progress.advance()
-        return action
 
     def _apply(self, action: Action) -> HandyView | Failure | None:
         """Carry out one action: what Handy now holds, a Failure (Handy refused the record; the

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import SalesOrder
+from handy_alegra.clients.pages import in_order
 from handy_alegra.errors import ApiError, RecordParseError
 from handy_alegra.runtime import Runtime
 from handy_alegra.store import orders as records
@@ -65,6 +67,7 @@ class SalesSync:
     progress: Progress = field(default_factory=Silent)
     owner: str = field(default_factory=worker_id)
     should_stop: Callable[[], bool] = lambda: False
+    workers: int = 1  # orders sent in parallel
 
     def run(self) -> RunSummary:
         started = self.now()
@@ -199,14 +202,29 @@ class SalesSync:
 
     # --- working ---------------------------------------------------------------------------
     def _work(self, handler: OrderHandler) -> None:
+        """Independent orders go ``workers`` at a time; edits and cancellations, which touch
+        the records of other versions, follow one by one once those are settled."""
         with self.store.session() as session:
-            ids = records.ids_in(session, self.account.id, WORK)
-        self.progress.phase("Sending orders to Alegra", total=len(ids))
-        for record_id in ids:
-            if self.should_stop():
-                raise Stopped
-            self._leased(record_id, handler)
-            self.progress.advance()
+            rows = session.execute(
+                select(OrderRecord.id, OrderRecord.status, OrderRecord.edited_from)
+                .where(OrderRecord.account_id == self.account.id, OrderRecord.status.in_(WORK))
+                .order_by(OrderRecord.ordered_at, OrderRecord.id)
+            ).all()
+        parallel = [r.id for r in rows if r.status != "cancelling" and not r.edited_from]
+        serial = [r.id for r in rows if r.status == "cancelling" or r.edited_from]
+        self.progress.phase("Sending orders to Alegra", total=len(rows))
+        for _ in in_order(
+            lambda i: self._one(handler, parallel[i]), range(len(parallel)), self.workers
+        ):
+            pass
+        for record_id in serial:
+            self._one(handler, record_id)
+
+    def _one(self, handler: OrderHandler, record_id: int) -> None:
+        if self.should_stop():
+            raise Stopped
+        self._leased(record_id, handler)
+        self.progress.advance()
 
     def _handle(self, handler: OrderHandler, record_id: int) -> None:
         with self.store.session() as session:
@@ -249,6 +267,7 @@ def run(
 
         return preview(alegra, handy, runtime.store, account, runtime.clock.now)
     sync = SalesSync(alegra, handy, runtime.store, account, runtime.clock.now, progress or Silent())
+    sync.workers = runtime.concurrency
     if should_stop is not None:
         sync.should_stop = should_stop
     return sync.run()

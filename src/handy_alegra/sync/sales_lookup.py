@@ -4,6 +4,7 @@ the seller of a zone. Each answer is cached for the cycle (and client links for 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -35,14 +36,17 @@ class ItemResolver:
         self.store = store
         self.account_id = account_id
         self.cache: dict[str, ItemInfo | None] = {}
+        self._lock = threading.Lock()
 
     def resolve(self, codes: Iterable[str]) -> dict[str, ItemInfo]:
-        wanted = {c for c in codes if c not in self.cache}
-        if wanted:
-            self._from_catalog(wanted)
-            for code in sorted(wanted - set(self.cache)):
-                self.cache[code] = self._lookup(code)
-        return {c: info for c in codes if (info := self.cache.get(c)) is not None}
+        codes = list(codes)
+        with self._lock:  # orders are sent in parallel: look each code up once
+            wanted = {c for c in codes if c not in self.cache}
+            if wanted:
+                self._from_catalog(wanted)
+                for code in sorted(wanted - set(self.cache)):
+                    self.cache[code] = self._lookup(code)
+            return {c: info for c in codes if (info := self.cache.get(c)) is not None}
 
     def _from_catalog(self, codes: set[str]) -> None:
         with self.store.session() as session:
@@ -108,19 +112,30 @@ class ClientResolver:
         self.now = now
         self.cache: dict[str, str] = {}
         self._sellers: dict[str, str] | None = None
+        self._lock = threading.Lock()
+        self._customer_locks: dict[str, threading.Lock] = {}
 
     def seller_for_zone(self, zone: str | None) -> str | None:
         """The Alegra seller named exactly like the customer's zone, if any."""
         if not zone:
             return None
-        if self._sellers is None:
-            self._sellers = {}
-            for seller in self.alegra.list_sellers():
-                if isinstance(seller, Seller) and seller.status == "active":
-                    self._sellers.setdefault(seller.name.strip(), seller.id)
+        with self._lock:
+            if self._sellers is None:
+                sellers: dict[str, str] = {}
+                for seller in self.alegra.list_sellers():
+                    if isinstance(seller, Seller) and seller.status == "active":
+                        sellers.setdefault(seller.name.strip(), seller.id)
+                self._sellers = sellers
         return self._sellers.get(zone.strip())
 
     def resolve(self, customer: Customer, *, refresh: bool) -> str | Problem:
+        """One customer at a time: two orders of a new customer never create two clients."""
+        with self._lock:
+            lock = self._customer_locks.setdefault(customer.code, threading.Lock())
+        with lock:
+            return self._resolve(customer, refresh=refresh)
+
+    def _resolve(self, customer: Customer, *, refresh: bool) -> str | Problem:
         code = customer.code
         if code in self.cache:
             return self.cache[code]

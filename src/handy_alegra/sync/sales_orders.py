@@ -100,7 +100,7 @@ class OrderHandler:
                 self._attempt(
                     record_id, "create", "unknown", "outcome_unknown", {"error": str(exc)}
                 )
-                self.summary.failed["outcome_unknown"] += 1
+                self.summary.fail("outcome_unknown")
             return
         except ValidationError as exc:
             self._fail(
@@ -123,7 +123,7 @@ class OrderHandler:
         if remission_id is None:
             self._set(record_id, status="cancelled", reason=None)
             self._attempt(record_id, "cancel", "cancelled")
-            self.summary.counts["cancelled"] += 1
+            self.summary.bump("cancelled")
             return
         remission = self.alegra.get_remission(remission_id)
         if remission.status == "closed":
@@ -136,7 +136,7 @@ class OrderHandler:
             self.alegra.void_remission(remission_id)
         self._set(record_id, status="voided", reason=None, remission_id=remission_id)
         self._attempt(record_id, "void", "voided", detail={"remission": remission_id})
-        self.summary.counts["voided"] += 1
+        self.summary.bump("voided")
 
     def write_back(self, record_id: int, handy_id: str, remission_id: str) -> None:
         try:
@@ -147,7 +147,7 @@ class OrderHandler:
             log.warning("external_id_not_written", order=handy_id, error=str(exc))
             return
         self._set(record_id, external_id_written=True)
-        self.summary.counts["written_back"] += 1
+        self.summary.bump("written_back")
 
     # --- steps -------------------------------------------------------------------------------
     def _prepare(self, order: SalesOrder, *, refresh: bool) -> tuple[Any, rules.Lines] | Problem:
@@ -293,7 +293,7 @@ class OrderHandler:
                 outcome="sent",
                 detail={"remission": remission.id, "number": remission.number},
             )
-        self.summary.counts[EFFECT[action]] += 1
+        self.summary.bump(EFFECT[action])
         self.write_back(record_id, order.id, remission.id)
 
     def _fail(
@@ -331,9 +331,9 @@ class OrderHandler:
                 detail=problem.detail,
             )
         if attention:
-            self.summary.counts["needs_attention"] += 1
+            self.summary.bump("needs_attention")
         else:
-            self.summary.failed[problem.reason] += 1
+            self.summary.fail(problem.reason)
 
     def _attempt(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +48,16 @@ class RunSummary:
     planned: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def bump(self, key: str, amount: int = 1) -> None:
+        """Count an effect (safe from several threads)."""
+        with self._lock:
+            self.counts[key] += amount
+
+    def fail(self, reason: str) -> None:
+        with self._lock:
+            self.failed[reason] += 1
 
     @property
     def exit_code(self) -> int:
