@@ -26,6 +26,7 @@ from handy_alegra.vault import Vault
 
 RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
 CONCURRENCY_ENV = "HANDY_ALEGRA_CONCURRENCY"
+TIMEOUT_ENV = "HANDY_ALEGRA_HTTP_TIMEOUT"  # seconds to wait for an answer (default 30)
 
 
 def _key(api: str, url: str, user: str, token: str | SecretStr) -> str:
@@ -55,7 +56,13 @@ class Runtime:
         scale = float(os.environ.get(RATE_SCALE_ENV) or 1.0)  # float ok: a time ratio
         clock = clock_from_env(os.environ.get(CLOCK_ENV))
         concurrency = max(1, int(os.environ.get(CONCURRENCY_ENV) or 4))
-        return cls(load_settings(), clock=clock, rate_scale=scale, concurrency=concurrency)
+        read = os.environ.get(TIMEOUT_ENV)
+        timeout = (
+            Timeout(connect=5.0, read=float(read), write=10.0, pool=10.0) if read else None
+        )  # float ok
+        return cls(
+            load_settings(), clock=clock, rate_scale=scale, concurrency=concurrency, timeout=timeout
+        )
 
     @property
     def store(self) -> Store:
