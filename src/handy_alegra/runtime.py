@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -50,6 +51,7 @@ class Runtime:
     _store: Store | None = None
     _vault: Vault | None = None
     _clients: dict[str, AlegraClient | HandyClient] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_env(cls) -> Runtime:
@@ -90,6 +92,10 @@ class Runtime:
 
     def alegra_client(self, url: str, email: str, token: str | SecretStr) -> AlegraClient:
         key = _key("alegra", url, email, token)
+        with self._lock:
+            return self._alegra(key, url, email, token)
+
+    def _alegra(self, key: str, url: str, email: str, token: str | SecretStr) -> AlegraClient:
         client = self._clients.get(key)
         if not isinstance(client, AlegraClient):
             http = build_client(url, transport=self._transport(url), **self._timeouts())
@@ -107,6 +113,10 @@ class Runtime:
 
     def handy_client(self, url: str, token: str | SecretStr) -> HandyClient:
         key = _key("handy", url, "", token)
+        with self._lock:
+            return self._handy(key, url, token)
+
+    def _handy(self, key: str, url: str, token: str | SecretStr) -> HandyClient:
         client = self._clients.get(key)
         if not isinstance(client, HandyClient):
             http = build_client(url, transport=self._transport(url), **self._timeouts())
@@ -125,9 +135,10 @@ class Runtime:
         return {"timeout": self.timeout} if self.timeout else {}
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.requester.http.close()
-        self._clients.clear()
+        with self._lock:
+            for client in self._clients.values():
+                client.requester.http.close()
+            self._clients.clear()
         if self._store is not None:
             self._store.dispose()
             self._store = None

@@ -32,7 +32,10 @@ def last_run(session: Session, account_id: int, kind: str) -> Run | None:
     )
 
 
-def account_status(session: Session, account: AccountConfig, now: datetime) -> dict[str, Any]:
+def account_status(
+    session: Session, account: AccountConfig, now: datetime, *, lang: str | None = None
+) -> dict[str, Any]:
+    """``lang``: the language of the explanations (default: ``reasons.language()``)."""
     schedule = Schedule.of(account.timezone, account.daily_at, account.sales_every)
     jobs: dict[str, Any] = {}
     for kind, job in RUN_KINDS:
@@ -63,14 +66,14 @@ def account_status(session: Session, account: AccountConfig, now: datetime) -> d
         "running": lease.job if lease is not None and lease.until > now and lease.job else None,
         "jobs": jobs,
         "problems": {
-            "orders": _order_problems(session, account.id),
-            "products": _skipped(session, account.id, "product"),
-            "customers": _skipped(session, account.id, "customer"),
+            "orders": _order_problems(session, account.id, lang),
+            "products": _skipped(session, account.id, "product", lang),
+            "customers": _skipped(session, account.id, "customer", lang),
         },
     }
 
 
-def _order_problems(session: Session, account_id: int) -> dict[str, Any]:
+def _order_problems(session: Session, account_id: int, lang: str | None) -> dict[str, Any]:
     rows = session.scalars(
         select(OrderRecord)
         .where(
@@ -91,7 +94,7 @@ def _order_problems(session: Session, account_id: int) -> dict[str, Any]:
                 "status": r.status,
                 "customer": r.customer_name,
                 "reason": r.reason,
-                "explanation": reasons.sentence(r.reason, r.detail),
+                "explanation": reasons.sentence(r.reason, r.detail, lang),
                 "attempts": r.attempts,
             }
             for r in rows[:50]
@@ -99,7 +102,7 @@ def _order_problems(session: Session, account_id: int) -> dict[str, Any]:
     }
 
 
-def _skipped(session: Session, account_id: int, kind: str) -> dict[str, Any]:
+def _skipped(session: Session, account_id: int, kind: str, lang: str | None) -> dict[str, Any]:
     counts = dict(
         session.execute(
             select(Verdict.reason, func.count())
@@ -119,7 +122,7 @@ def _skipped(session: Session, account_id: int, kind: str) -> dict[str, Any]:
                 "alegra_id": v.source_id,
                 "code": v.code,
                 "name": v.name,
-                "explanation": reasons.sentence(v.reason, v.detail),
+                "explanation": reasons.sentence(v.reason, v.detail, lang),
             }
             for v in rows
         ]

@@ -49,10 +49,11 @@ def _register() -> None:
         sandbox,
         service,
         sync,
+        web,
         webhooks,
     )
 
-    for module in (demo, accounts, sync, service, orders, webhooks, explain, db, sandbox):
+    for module in (demo, accounts, sync, service, web, orders, webhooks, explain, db, sandbox):
         module.register(app)
 
 

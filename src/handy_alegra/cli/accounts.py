@@ -176,6 +176,16 @@ def edit(
     sales_since: str | None = typer.Option(None),
     daily_at: str | None = typer.Option(None, help="HH:MM, local."),
     sales_every: int | None = typer.Option(None, help="Minutes."),
+    alert_after_failed_runs: int | None = typer.Option(
+        None, help="Alert after N failed runs in a row."
+    ),
+    alert_order_minutes: int | None = typer.Option(
+        None, help="Alert when an order is stuck this long."
+    ),
+    alert_webhook_url: str | None = typer.Option(None, help="POST alerts here (JSON); '' to stop."),
+    alert_email: str | None = typer.Option(
+        None, help="E-mail alerts here (SMTP settings: docs); '' to stop."
+    ),
 ) -> None:
     """Change an account's settings; new credentials or a new price list are checked first.
 
@@ -208,6 +218,14 @@ def edit(
             changes["daily_at"] = activation.parse_daily_at(daily_at)
         if sales_every is not None:
             changes["sales_every"] = max(1, sales_every)
+        if alert_after_failed_runs is not None:
+            changes["alert_failed_runs"] = max(1, alert_after_failed_runs)
+        if alert_order_minutes is not None:
+            changes["alert_order_minutes"] = max(1, alert_order_minutes)
+        if alert_webhook_url is not None:
+            changes["alert_webhook_url"] = alert_webhook_url or None
+        if alert_email is not None:
+            changes["alert_email"] = alert_email or None
         needs_check = any(
             v is not None
             for v in (

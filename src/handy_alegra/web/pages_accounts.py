@@ -1,0 +1,284 @@
+"""Accounts: the list with health at a glance, activation (check the credentials live, then
+activate), settings, pause and resume."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from handy_alegra import accounts, activation
+from handy_alegra.accounts import AccountConfig, AccountError
+from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
+from handy_alegra.clients.alegra_records import PriceList
+from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.scheduling import slots
+from handy_alegra.vault import Vault, VaultError
+from handy_alegra.web import auth, queries
+from handy_alegra.web.render import account_url, flash, load_account, page, redirect, runtime, t
+
+router = APIRouter(dependencies=auth.PROTECTED)
+
+COUNTRIES = ("MX", "CO")
+ZONES = (
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Monterrey",
+    "America/Tijuana",
+    "America/Cancun",
+    "America/Lima",
+    "America/Santiago",
+)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class ActivationForm(BaseModel):
+    name: str = ""
+    country: str = "MX"
+    alegra_email: str = ""
+    alegra_token: str = ""
+    handy_token: str = ""
+    alegra_url: str = ALEGRA_URL
+    handy_url: str = HANDY_URL
+    timezone: str = "America/Mexico_City"
+    sealed: str = ""  # both tokens, encrypted with the vault once they passed the check
+    price_list: str = ""
+    all_items: bool = False
+    daily_at: str = "03:00"
+    sales_every: str = "10"
+
+    def credentials(self, vault: Vault) -> Credentials:
+        alegra_token, handy_token = self.alegra_token.strip(), self.handy_token.strip()
+        if self.sealed:
+            tokens = json.loads(vault.decrypt(self.sealed))
+            alegra_token, handy_token = tokens["alegra"], tokens["handy"]
+        return Credentials(
+            self.alegra_email.strip(),
+            alegra_token,
+            handy_token,
+            self.alegra_url.strip() or ALEGRA_URL,
+            self.handy_url.strip() or HANDY_URL,
+        )
+
+
+class SettingsForm(BaseModel):
+    price_list: str = ""
+    all_items: bool = False
+    timezone: str = ""
+    daily_at: str = ""
+    sales_every: str = ""
+    default_zone: str = ""
+    default_family: str = ""
+
+
+@router.get("/")
+def home() -> Response:
+    return redirect("/accounts")
+
+
+@router.get("/accounts")
+def accounts_page(request: Request) -> Response:
+    rt = runtime(request)
+    with rt.store.session() as session:
+        rows = queries.overview(session, rt.vault, rt.clock.now())
+    return page(request, "accounts.html", rows=rows, jobs=queries.JOBS)
+
+
+def _activation_page(
+    request: Request, form: ActivationForm, status: int = 200, **extra: Any
+) -> Response:
+    return page(
+        request,
+        "activate.html",
+        status,
+        form=form,
+        countries=COUNTRIES,
+        zones=ZONES,
+        here="/accounts/new",
+        **{"step": 1, "lists": [], "error": None, **extra},
+    )
+
+
+@router.get("/accounts/new")
+def activation_form(request: Request) -> Response:
+    return _activation_page(request, ActivationForm())
+
+
+def _sales_every(request: Request, text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ActivationError(t(request, "activate.bad_interval"))
+    return int(text)
+
+
+def _first_step_problems(request: Request, form: ActivationForm) -> str | None:
+    missing = [
+        t(request, f"activate.{field}")
+        for field in ("name", "alegra_email", "alegra_token", "handy_token")
+        if not getattr(form, field).strip()
+    ]
+    if missing:
+        return t(request, "activate.missing", fields=", ".join(missing))
+    if not NAME.fullmatch(form.name.strip()):
+        return t(request, "activate.bad_name")
+    with runtime(request).store.session() as session:
+        if form.name.strip() in accounts.names(session):
+            return t(request, "activate.taken", name=form.name.strip())
+    return None
+
+
+@router.post("/accounts/new/check")
+def check_credentials(request: Request, form: Annotated[ActivationForm, Form()]) -> Response:
+    rt = runtime(request)
+    form.sealed = ""
+    problem = _first_step_problems(request, form)
+    if problem:
+        return _activation_page(request, form, 400, error=problem)
+    creds = form.credentials(rt.vault)
+    try:
+        activation.parse_timezone(form.timezone.strip())
+        lists = activation.price_lists(rt, creds)
+        if not lists:
+            return _activation_page(request, form, 400, error=t(request, "activate.no_lists"))
+        activation.check(rt, creds, country=form.country.upper(), price_list=lists[0].id)
+    except ActivationError as exc:
+        return _activation_page(
+            request, form, 400, error=t(request, "activate.check_failed", error=str(exc))
+        )
+    form.sealed = rt.vault.encrypt(
+        json.dumps({"alegra": creds.alegra_token, "handy": creds.handy_token})
+    )
+    form.price_list = next((p.id for p in lists if p.status == "active"), lists[0].id)
+    return _activation_page(request, form, step=2, lists=lists)
+
+
+def _lists_or_empty(request: Request, creds: Credentials) -> list[PriceList]:
+    try:
+        return activation.price_lists(runtime(request), creds)
+    except ActivationError:
+        return []
+
+
+@router.post("/accounts/new")
+def activate(request: Request, form: Annotated[ActivationForm, Form()]) -> Response:
+    rt = runtime(request)
+    if not form.sealed:
+        return redirect("/accounts/new")
+    try:
+        creds = form.credentials(rt.vault)
+    except (VaultError, ValueError, KeyError):
+        form.sealed = ""
+        return _activation_page(request, form, 400, error=t(request, "activate.recheck"))
+    try:
+        config, checked = activation.activate(
+            rt,
+            form.name.strip(),
+            creds,
+            country=form.country,
+            price_list=form.price_list,
+            all_items=form.all_items,
+            timezone=form.timezone.strip(),
+            daily_at=form.daily_at,
+            sales_every=_sales_every(request, form.sales_every),
+        )
+    except ActivationError as exc:
+        lists = _lists_or_empty(request, creds)
+        message = t(request, "activate.failed", error=str(exc))
+        return _activation_page(request, form, 400, step=2, lists=lists, error=message)
+    with rt.store.session() as session:  # the run after activation, queued for all to see
+        slots.request_now(session, config.id, "daily", rt.clock.now())
+    flash(request, "ok", t(request, "activate.done", name=config.name))
+    for warning in checked.warnings:
+        flash(request, "info", warning)
+    return redirect(account_url(config.name))
+
+
+def _settings_page(
+    request: Request, account: AccountConfig, status: int = 200, error: str | None = None
+) -> Response:
+    creds = Credentials(
+        account.alegra_email,
+        account.alegra_token.get_secret_value(),
+        account.handy_token.get_secret_value(),
+        account.alegra_url,
+        account.handy_url,
+    )
+    try:
+        lists = activation.price_lists(runtime(request), creds)
+    except ActivationError as exc:
+        lists = [PriceList(id=account.price_list_id, name=account.price_list_name)]
+        error = error or t(request, "edit.lists_failed", error=str(exc))
+    return page(
+        request,
+        "settings.html",
+        status,
+        account=account,
+        lists=lists,
+        zones=ZONES,
+        error=error,
+        here=account_url(account.name, "edit"),
+    )
+
+
+@router.get("/accounts/{name}/edit")
+def settings_form(request: Request, name: str) -> Response:
+    return _settings_page(request, load_account(request, name))
+
+
+@router.post("/accounts/{name}/edit")
+def save_settings(request: Request, name: str, form: Annotated[SettingsForm, Form()]) -> Response:
+    rt = runtime(request)
+    account = load_account(request, name)
+    changes: dict[str, Any] = {"all_items": form.all_items}
+    try:
+        for field in ("default_zone", "default_family"):
+            if getattr(form, field).strip():
+                changes[field] = getattr(form, field).strip()
+        if form.timezone.strip():
+            changes["timezone"] = activation.parse_timezone(form.timezone.strip())
+        if form.daily_at.strip():
+            changes["daily_at"] = activation.parse_daily_at(form.daily_at)
+        if form.sales_every.strip():
+            changes["sales_every"] = _sales_every(request, form.sales_every)
+        if form.price_list and form.price_list != account.price_list_id:
+            creds = Credentials(
+                account.alegra_email,
+                account.alegra_token.get_secret_value(),
+                account.handy_token.get_secret_value(),
+                account.alegra_url,
+                account.handy_url,
+            )
+            checked = activation.check(
+                rt, creds, country=account.country, price_list=form.price_list
+            )
+            changes["price_list_id"] = checked.price_list.id
+            changes["price_list_name"] = checked.price_list.name
+        with rt.store.session() as session:
+            accounts.update(session, rt.vault, name, now=rt.clock.now(), **changes)
+    except AccountError as exc:
+        return _settings_page(request, account, 400, t(request, "edit.failed", error=str(exc)))
+    flash(request, "ok", t(request, "edit.saved"))
+    return redirect(account_url(name))
+
+
+def _set_paused(request: Request, name: str, paused: bool) -> Response:
+    rt = runtime(request)
+    load_account(request, name)
+    with rt.store.session() as session:
+        accounts.update(session, rt.vault, name, now=rt.clock.now(), paused=paused)
+    flash(request, "info", t(request, "account.paused" if paused else "account.resumed"))
+    return redirect(account_url(name))
+
+
+@router.post("/accounts/{name}/pause")
+def pause(request: Request, name: str) -> Response:
+    return _set_paused(request, name, True)
+
+
+@router.post("/accounts/{name}/resume")
+def resume(request: Request, name: str) -> Response:
+    return _set_paused(request, name, False)

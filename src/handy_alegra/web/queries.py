@@ -1,0 +1,188 @@
+"""Read models of the dashboard: what its pages show, read from the store through the
+services that the command line uses too (``status``, ``explain``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handy_alegra import accounts
+from handy_alegra.accounts import AccountConfig
+from handy_alegra.status import account_status, last_run
+from handy_alegra.store.tables import Run, Slot
+from handy_alegra.vault import Vault
+from handy_alegra.web.chart import Chart, runs_per_day
+
+JOBS = ("catalog", "customers", "sales")
+CHART_DAYS = 28
+FAILING = ("interrupted", "stopped")
+
+
+def local(moment: datetime | None, account: AccountConfig) -> str:
+    return moment.astimezone(account.zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    name: str
+    country: str
+    paused: bool
+    running: str | None
+    health: str  # ok | warn | bad | paused
+    last: dict[str, str | None]  # job → outcome of its last run
+    orders: int
+    skipped: int
+
+
+def health(status: dict[str, Any]) -> str:
+    if status["paused"]:
+        return "paused"
+    outcomes = [(job["last_run"] or {}).get("outcome") for job in status["jobs"].values()]
+    if any(o in FAILING for o in outcomes):
+        return "bad"
+    if "partial" in outcomes or status["problems"]["orders"]["count"]:
+        return "warn"
+    return "ok"
+
+
+def overview(session: Session, vault: Vault, now: datetime) -> list[AccountRow]:
+    rows = []
+    for account in accounts.load_all(session, vault):
+        status = account_status(session, account, now)
+        problems = status["problems"]
+        rows.append(
+            AccountRow(
+                name=account.name,
+                country=account.country,
+                paused=account.paused,
+                running=status["running"],
+                health=health(status),
+                last={k: (j["last_run"] or {}).get("outcome") for k, j in status["jobs"].items()},
+                orders=problems["orders"]["count"],
+                skipped=problems["products"]["count"] + problems["customers"]["count"],
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    kind: str
+    when: str
+    duration: str
+    counts: list[tuple[str, int]]
+    outcome: str
+    message: str | None
+
+
+def duration(start: datetime, end: datetime | None) -> str:
+    if end is None:
+        return ""
+    seconds = max(0, round((end - start).total_seconds()))
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def counted(counts: dict[str, Any]) -> list[tuple[str, int]]:
+    """The non-zero counts of a run, reason breakdowns added up (``skipped``, ``failed``)."""
+    shown: list[tuple[str, int]] = []
+    for key, value in counts.items():
+        total = sum(value.values()) if isinstance(value, dict) else value
+        if isinstance(total, int) and total:
+            shown.append((key, total))
+    return shown
+
+
+def runs(session: Session, account: AccountConfig, limit: int = 30) -> list[RunRow]:
+    rows = session.scalars(
+        select(Run)
+        .where(Run.account_id == account.id, Run.dry_run.is_(False))
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(limit)
+    )
+    return [run_row(r, account) for r in rows]
+
+
+def run_row(run: Run, account: AccountConfig) -> RunRow:
+    return RunRow(
+        id=run.id,
+        kind=run.kind,
+        when=local(run.started_at, account),
+        duration=duration(run.started_at, run.finished_at),
+        counts=counted(run.counts or {}),
+        outcome=run.outcome,
+        message=run.message,
+    )
+
+
+def chart(session: Session, account: AccountConfig, now: datetime) -> Chart:
+    today = now.astimezone(account.zone).date()
+    days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    since = now - timedelta(days=CHART_DAYS + 1)
+    counts: dict[date, Counter[str]] = {}
+    for started, outcome in session.execute(
+        select(Run.started_at, Run.outcome).where(
+            Run.account_id == account.id, Run.dry_run.is_(False), Run.started_at >= since
+        )
+    ):
+        day = started.astimezone(account.zone).date()
+        if day >= days[0]:
+            counts.setdefault(day, Counter())[outcome] += 1
+    return runs_per_day(days, counts)
+
+
+@dataclass
+class AccountPage:
+    account: AccountConfig
+    status: dict[str, Any]
+    runs: list[RunRow]
+    chart: Chart
+    next_runs: dict[str, str] = field(default_factory=dict)
+    last_runs: dict[str, RunRow | None] = field(default_factory=dict)
+    work_pending: bool = False
+
+
+def account_page(session: Session, account: AccountConfig, now: datetime, lang: str) -> AccountPage:
+    status = account_status(session, account, now, lang=lang)
+    upcoming = {kind: parse(job["next_run"]) for kind, job in status["jobs"].items()}
+    waiting = session.scalar(
+        select(func.count()).where(
+            Slot.account_id == account.id, Slot.status.in_(("queued", "running"))
+        )
+    )
+    pending = bool(waiting or status["running"])
+    last: dict[str, RunRow | None] = {}
+    for kind in JOBS:
+        run = last_run(session, account.id, kind)
+        last[kind] = run_row(run, account) if run is not None else None
+    return AccountPage(
+        account,
+        status,
+        runs(session, account),
+        chart(session, account, now),
+        {kind: local(moment, account) for kind, moment in upcoming.items() if moment},
+        last,
+        pending,
+    )
+
+
+def sales_waiting(session: Session, account_id: int) -> bool:
+    """A sales job is queued or running for the account (an order retried is about to go)."""
+    return bool(
+        session.scalar(
+            select(func.count()).where(
+                Slot.account_id == account_id,
+                Slot.kind == "sales",
+                Slot.status.in_(("queued", "running")),
+            )
+        )
+    )
