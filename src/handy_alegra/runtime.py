@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -20,7 +21,7 @@ from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.requester import RetryPolicy
 from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
-from handy_alegra.http import BaseTransport, Timeout, build_client
+from handy_alegra.http import BaseTransport, Client, Timeout, build_client
 from handy_alegra.settings import Settings, load_settings
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
@@ -91,45 +92,40 @@ class Runtime:
         return self.handy_client(account.handy_url, account.handy_token)
 
     def alegra_client(self, url: str, email: str, token: str | SecretStr) -> AlegraClient:
-        key = _key("alegra", url, email, token)
-        with self._lock:
-            return self._alegra(key, url, email, token)
+        def build() -> AlegraClient:
+            return AlegraClient(self._http(url), email=email, token=token, **self._client_options())
 
-    def _alegra(self, key: str, url: str, email: str, token: str | SecretStr) -> AlegraClient:
-        client = self._clients.get(key)
-        if not isinstance(client, AlegraClient):
-            http = build_client(url, transport=self._transport(url), **self._timeouts())
-            client = AlegraClient(
-                http,
-                email=email,
-                token=token,
-                clock=self.clock,
-                retry=self.retry,
-                rate_window=60.0 / self.rate_scale,
-                read_ahead=self.concurrency,
-            )
-            self._clients[key] = client
+        client = self._cached(_key("alegra", url, email, token), build)
+        assert isinstance(client, AlegraClient)
         return client
 
     def handy_client(self, url: str, token: str | SecretStr) -> HandyClient:
-        key = _key("handy", url, "", token)
-        with self._lock:
-            return self._handy(key, url, token)
+        def build() -> HandyClient:
+            return HandyClient(self._http(url), token=token, **self._client_options())
 
-    def _handy(self, key: str, url: str, token: str | SecretStr) -> HandyClient:
-        client = self._clients.get(key)
-        if not isinstance(client, HandyClient):
-            http = build_client(url, transport=self._transport(url), **self._timeouts())
-            client = HandyClient(
-                http,
-                token=token,
-                clock=self.clock,
-                retry=self.retry,
-                rate_window=60.0 / self.rate_scale,
-                read_ahead=self.concurrency,
-            )
-            self._clients[key] = client
+        client = self._cached(_key("handy", url, "", token), build)
+        assert isinstance(client, HandyClient)
         return client
+
+    def _cached(
+        self, key: str, build: Callable[[], AlegraClient | HandyClient]
+    ) -> AlegraClient | HandyClient:
+        """One client per credential, shared by every thread (and its rate limiter with it)."""
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = build()
+            return self._clients[key]
+
+    def _http(self, url: str) -> Client:
+        return build_client(url, transport=self._transport(url), **self._timeouts())
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "retry": self.retry,
+            "rate_window": 60.0 / self.rate_scale,
+            "read_ahead": self.concurrency,
+        }
 
     def _timeouts(self) -> dict[str, Timeout]:
         return {"timeout": self.timeout} if self.timeout else {}

@@ -28,6 +28,7 @@ from handy_alegra.store.tables import Verdict as VerdictRow
 from handy_alegra.sync import catalog, customers
 from handy_alegra.sync.keyed import KeyedSync
 from handy_alegra.sync.summary import RunSummary
+from handy_alegra.sync.wiring import keyed_sync
 
 log = structlog.get_logger("handy_alegra.webhooks")
 
@@ -128,19 +129,13 @@ def process(
     alegra = runtime.alegra(account)
     handy = runtime.handy(account)
     syncs = {
-        "item": KeyedSync(
-            catalog.ProductResource(alegra, handy, catalog.rules_for(account)),
-            store,
-            account.id,
-            account.name,
-            now,
+        "item": keyed_sync(
+            runtime, account, catalog.ProductResource(alegra, handy, catalog.rules_for(account))
         ),
-        "client": KeyedSync(
+        "client": keyed_sync(
+            runtime,
+            account,
             customers.CustomerResource(alegra, handy, customers.rules_for(account)),
-            store,
-            account.id,
-            account.name,
-            now,
         ),
     }
     done: list[int] = []

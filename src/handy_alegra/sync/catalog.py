@@ -16,9 +16,10 @@ from handy_alegra.errors import NotFoundError, RecordParseError
 from handy_alegra.mapping import products
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.runtime import Runtime
-from handy_alegra.sync.keyed import HandyView, KeyedSync
-from handy_alegra.sync.progress import Progress, Silent
+from handy_alegra.sync.keyed import HandyView
+from handy_alegra.sync.progress import Progress
 from handy_alegra.sync.summary import RunSummary
+from handy_alegra.sync.wiring import keyed_sync
 
 
 def product_view(product: Product) -> HandyView:
@@ -110,10 +111,5 @@ def run(
     should_stop: Callable[[], bool] | None = None,
 ) -> RunSummary:
     resource = ProductResource(runtime.alegra(account), runtime.handy(account), rules_for(account))
-    sync = KeyedSync(
-        resource, runtime.store, account.id, account.name, runtime.clock.now, progress or Silent()
-    )
-    sync.workers = runtime.concurrency
-    if should_stop is not None:
-        sync.should_stop = should_stop
+    sync = keyed_sync(runtime, account, resource, progress=progress, should_stop=should_stop)
     return sync.run(dry_run=dry_run)
