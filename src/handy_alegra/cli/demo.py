@@ -3,6 +3,7 @@ simulators — activation, catalog, customers, sales, and what to do about what 
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import typer
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra import activation, explain
+from handy_alegra import activation, explain, operators
 from handy_alegra.cli.common import RichProgress, console, print_summary
 from handy_alegra.clock import SystemClock
 from handy_alegra.runtime import Runtime
@@ -35,6 +36,7 @@ def register(app: typer.Typer) -> None:
             False, "--serve", help="Keep the simulators and the service running."
         ),
         port: int = typer.Option(0, help="Port of the simulators with --serve (0: any free port)."),
+        web_port: int = typer.Option(8080, help="Port of the dashboard with --serve."),
     ) -> None:
         """See the product work in under a minute, with nothing to set up: simulated Alegra
         and Handy on loopback, a seeded Mexican distributor, a SQLite store.
@@ -56,11 +58,7 @@ def register(app: typer.Typer) -> None:
         try:
             _run(rt, world, server.base_url, orders)
             if serve:
-                base = server.base_url
-                console.print(f"\nSimulators: {base}/alegra/api/v1 and {base}/handy/api/v2")
-                console.print("The service runs: catalog daily at 03:00, sales every 10 minutes.")
-                console.print("Ctrl-C stops it.")
-                Dispatcher(rt, concurrency=2).serve(tick_seconds=5.0)
+                _serve(rt, server.base_url, web_port)
         finally:
             rt.close()
             server.stop()
@@ -120,3 +118,20 @@ def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
         "handy-alegra sandbox, handy-alegra --help.",
         highlight=False,
     )
+
+
+def _serve(rt: Runtime, simulators: str, web_port: int) -> None:
+    """Keep the simulators, the service and the dashboard running until Ctrl-C."""
+    from handy_alegra.web.app import create_app
+
+    password = secrets.token_urlsafe(9)
+    with rt.store.session() as session:
+        operators.add(session, "demo", password, now=rt.clock.now())
+    web = serve_in_thread(create_app(rt), port=web_port)
+    console.print(f"\nDashboard: {web.base_url}  (user demo, password {password})", highlight=False)
+    console.print(f"Simulators: {simulators}/alegra/api/v1 and {simulators}/handy/api/v2")
+    console.print("The service runs: catalog daily at 03:00, sales every 10 minutes. Ctrl-C stops.")
+    try:
+        Dispatcher(rt, concurrency=2).serve(tick_seconds=5.0)
+    finally:
+        web.stop()

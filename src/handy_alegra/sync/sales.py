@@ -240,11 +240,13 @@ class SalesSync:
         with self.store.session() as session:
             if not records.take_lease(session, record_id, self.owner, now, now + LEASE):
                 return  # another worker has this order right now
+        structlog.contextvars.bind_contextvars(record=record_id)
         try:
             self._handle(handler, record_id)
         finally:
             with self.store.session() as session:
                 records.release_lease(session, record_id, self.owner)
+            structlog.contextvars.unbind_contextvars("record")
 
     def _write_back(self, handler: OrderHandler) -> None:
         with self.store.session() as session:
