@@ -49,3 +49,8 @@ def round_half_up(value: Decimal, places: int = 2) -> Decimal:
 
 def cents(value: Decimal) -> Decimal:
     return round_half_up(value, 2)
+
+
+def is_percentage(value: Decimal) -> bool:
+    """A tax rate a company can really have: 0 to 100 %."""
+    return ZERO <= value <= HUNDRED

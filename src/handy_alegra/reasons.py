@@ -47,6 +47,18 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("dos IVA", "tiene dos impuestos activos llamados IVA; el precio con IVA sería ambiguo. Deja uno solo en Alegra."),
         "en": ("two IVA taxes", "has two active taxes named IVA, so the price with IVA is ambiguous. Keep one in Alegra."),
     },
+    "bad_iva": {
+        "es": ("IVA inválido", "el impuesto IVA activo del producto tiene una tasa de {iva} %, fuera de 0 a 100. Corrige la tasa en Alegra."),
+        "en": ("invalid IVA", "the item's active IVA tax has a rate of {iva} %, outside 0 to 100. Fix the rate in Alegra."),
+    },
+    "amount_too_large": {
+        "es": ("importe demasiado grande", "un importe calculado ({amount}) es demasiado grande o tiene demasiados dígitos para enviarse exacto. Corrige el precio o la cantidad."),
+        "en": ("amount too large", "a computed amount ({amount}) is too large or has too many digits to be sent exactly. Fix the price or the quantity."),
+    },
+    "reference_too_long": {
+        "es": ("referencia demasiado larga", "su referencia tiene más de 100 caracteres; Handy no puede usarla como código. Acórtala en Alegra."),
+        "en": ("reference too long", "its reference is longer than 100 characters; Handy cannot use it as a code. Shorten it in Alegra."),
+    },
     "not_in_alegra": {
         "es": ("ya no está en Alegra", "ya no existe en Alegra (o perdió la referencia)."),
         "en": ("gone from Alegra", "no longer exists in Alegra (or lost its reference)."),
@@ -85,6 +97,14 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("producto desconocido", "ningún producto de Alegra tiene la referencia «{code}» (o la tienen varios). Crea el producto o corrige el código y el pedido se enviará en la siguiente sincronización."),
         "en": ("unknown product", "no Alegra item has the reference '{code}' (or several have it). Create the item or fix the code and the order will be sent in the next cycle."),
     },
+    "bad_line": {
+        "es": ("línea inválida", "una línea del pedido (producto «{code}», cantidad {quantity}, precio {price}) no tiene cantidad positiva o tiene precio negativo. Corrige el pedido en Handy."),
+        "en": ("invalid line", "an order line (product '{code}', quantity {quantity}, price {price}) has no positive quantity or a negative price. Fix the order in Handy."),
+    },
+    "bad_nit": {
+        "es": ("NIT inválido", "el NIT «{nit}» del cliente «{customer}» no es un número válido. Corrígelo en Handy (campo RFC) y el pedido se enviará en la siguiente sincronización."),
+        "en": ("invalid NIT", "the NIT '{nit}' of customer '{customer}' is not a valid number. Fix it in Handy (the RFC field) and the order will be sent in the next cycle."),
+    },
     "only_returns": {
         "es": ("solo devoluciones", "el pedido solo tiene devoluciones; las devoluciones no se envían como remisión."),
         "en": ("returns only", "the order has only returns; returns are not sent as a remission."),
@@ -107,8 +127,8 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     # --- both ----------------------------------------------------------------------------
     "unreadable": {
-        "es": ("dato ilegible", "Alegra lo envió con un dato que no se pudo leer: el campo «{field}» {problem}."),
-        "en": ("unreadable data", "Alegra sent it with data that could not be read: field '{field}' {problem}."),
+        "es": ("dato ilegible", "llegó con un dato que no se pudo leer (campo «{field}»: {problem}). Corrígelo en el sistema de origen."),
+        "en": ("unreadable data", "it arrived with data that could not be read (field '{field}': {problem}). Fix it where it comes from."),
     },
     "handy_rejected": {
         "es": ("rechazado por Handy", "Handy lo rechazó: {error}"),
@@ -133,6 +153,17 @@ def label(code: str | None, lang: str | None = None) -> str:
     return entry[lang or language()][0] if entry else code.replace("_", " ")
 
 
+#: Longest value quoted in a sentence: a reason is read by people, a 70 KB code is not.
+SHOWN = 120
+
+
+def clip(value: object) -> object:
+    """``value``, cut to ``SHOWN`` characters when it is long text."""
+    if isinstance(value, str) and len(value) > SHOWN:
+        return value[: SHOWN - 1] + "…"
+    return value
+
+
 def sentence(
     code: str | None, detail: dict[str, Any] | None = None, lang: str | None = None
 ) -> str:
@@ -142,7 +173,8 @@ def sentence(
     if entry is None:
         return code.replace("_", " ")
     values = {
-        k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in (detail or {}).items()
+        k: clip(", ".join(map(str, v)) if isinstance(v, list) else v)
+        for k, v in (detail or {}).items()
     }
     try:
         return entry[lang or language()][1].format(**values)

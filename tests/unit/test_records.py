@@ -83,7 +83,7 @@ def test_webhook_price_entries_use_id_instead_of_id_price_list() -> None:
     ("raw", "field", "problem"),
     [
         (item(price=[{"idPriceList": "1", "price": "gratis"}]), "price.0.price", "is not a number"),
-        (item(id=None), "id", "must be a string or an integer id"),
+        (item(id=None), "id", "must be a non-empty string or an integer id"),
         (item(tax=[{"id": "3", "percentage": True}]), "tax.0.percentage", "is a boolean"),
     ],
 )

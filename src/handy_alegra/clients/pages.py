@@ -18,17 +18,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from handy_alegra.clients.wire import canonical_id
 from handy_alegra.errors import TransientError
 
 T = TypeVar("T")
 
 
 def _key(raw: Any) -> str | None:
-    if isinstance(raw, dict):
-        value = raw.get("id")
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            return str(value)
-    return None
+    return canonical_id(raw.get("id")) if isinstance(raw, dict) else None
 
 
 def _fresh(page: list[Any], seen: set[str]) -> list[Any]:
@@ -84,9 +81,13 @@ def offset_pages(
         fresh = _fresh(page, seen)
         yield from fresh
         if len(page) < page_size:
+            if total is not None and start + len(page) < total:
+                raise _ended_early(what, api, start + len(page), total)
             return
         _check_progress(page, fresh, what, api, f"offset {start}")
     start = planned[-1] + page_size if planned else page_size
+    # Read on until a short page even past the announced total: a total that came short of
+    # the truth would otherwise hide records, and the sync would take them for deleted.
     while True:  # the listing grew (or the API gave no total): one page at a time
         page, _ = fetch(start, page_size)
         fresh = _fresh(page, seen)
@@ -117,6 +118,8 @@ def numbered_pages(
         fresh = _fresh(page, seen)
         yield from fresh
         if not more or not page:
+            if pages is not None and number < pages:
+                raise _ended_early(what, api, number, pages)
             return
         _check_progress(page, fresh, what, api, f"page {number}")
     number += 1
@@ -129,6 +132,14 @@ def numbered_pages(
         _check_progress(page, fresh, what, api, f"page {number}")
         number += 1
     raise TransientError(f"the {what} listing did not end after {max_pages} pages", api=api)
+
+
+def _ended_early(what: str, api: str, reached: int, announced: int) -> TransientError:
+    return TransientError(
+        f"the {what} listing ended at {reached} although it announced {announced}; stopped to "
+        "avoid treating the rest as missing",
+        api=api,
+    )
 
 
 def _check_progress(page: list[Any], fresh: list[Any], what: str, api: str, where: str) -> None:

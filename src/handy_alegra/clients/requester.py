@@ -28,7 +28,14 @@ from handy_alegra.errors import (
     TransientError,
     ValidationError,
 )
-from handy_alegra.http import Client, Response, TimeoutException, TransportError, not_sent
+from handy_alegra.http import (
+    Client,
+    InvalidURL,
+    Response,
+    TimeoutException,
+    TransportError,
+    not_sent,
+)
 from handy_alegra.metrics import API_CALLS, RATE_LIMITED
 
 log = structlog.get_logger("handy_alegra.api")
@@ -132,6 +139,14 @@ class Requester:
             response = self.http.request(
                 method, path, params=dict(params or {}), content=content, headers=headers
             )
+        except InvalidURL as exc:  # a code or value too long or odd for a URL: never sent
+            self.limiter.release(None)
+            raise ValidationError(
+                f"the request could not be made ({exc})"[:300],
+                api=name,
+                method=method,
+                path=path[:100],
+            ) from exc
         except TransportError as exc:
             self.limiter.release(None)
             API_CALLS.labels(name, "network").inc()

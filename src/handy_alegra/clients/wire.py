@@ -8,6 +8,7 @@ failure into a ``RecordParseError`` naming the record and the field instead of r
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -18,17 +19,43 @@ from pydantic import ValidationError as PydanticValidationError
 from handy_alegra.errors import RecordParseError
 from handy_alegra.money import to_decimal
 
+#: Longest id, code or reference this service stores or puts in a URL.
+MAX_ID = 64
+#: An amount or quantity with more than this many significant digits, or decimals, or this
+#: large, is not a real one (and could not be sent back exactly as a JSON number).
+MAX_DIGITS, MAX_DECIMALS, MAX_MAGNITUDE = 15, 10, Decimal(10) ** 15
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-def _id(value: object) -> str:
+
+def canonical_id(value: object) -> str | None:
+    """An id as every part of this service spells it: ``12``, ``12.0`` and ``" 12 "`` are
+    ``"12"``; None when it is not an id."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("must be a string or an integer id")
+        return None
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise ValueError("must be a non-empty string or an integer id")
+    if isinstance(value, str) and clean(value).strip():
+        return clean(value).strip()
+    return None
+
+
+def clean(text: str) -> str:
+    """Text that can be stored and sent: no NUL, no lone surrogate (as JSON's ``"\ud800"``
+    decodes to); those become U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _id(value: object) -> str:
+    found = canonical_id(value)
+    if found is None:
+        raise ValueError("must be a non-empty string or an integer id")
+    if len(found) > MAX_ID:
+        raise ValueError(f"is longer than {MAX_ID} characters")
+    return found
 
 
 def _optional_id(value: object) -> str | None:
@@ -42,18 +69,32 @@ def _optional_id(value: object) -> str | None:
 
 
 def _decimal(value: object) -> Decimal:
-    return to_decimal(value)
+    return plausible(to_decimal(value))
 
 
 def _optional_decimal(value: object) -> Decimal | None:
-    return None if value is None or value == "" else to_decimal(value)
+    return None if value is None or value == "" else plausible(to_decimal(value))
+
+
+def plausible(number: Decimal) -> Decimal:
+    """``number``, if it can be a real amount or quantity."""
+    if not number:
+        return number
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValueError("is too large for an amount or a quantity")
+    shape = number.normalize().as_tuple()
+    if isinstance(shape.exponent, int) and -shape.exponent > MAX_DECIMALS:
+        raise ValueError(f"has more than {MAX_DECIMALS} decimals")
+    if len(shape.digits) > MAX_DIGITS:
+        raise ValueError(f"has more than {MAX_DIGITS} significant digits")
+    return number
 
 
 def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return clean(value)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return str(value)
     raise ValueError("must be text")
@@ -124,8 +165,8 @@ def parse_record(model: type[R], kind: str, raw: object) -> R | RecordParseError
         return model.model_validate(raw)
     except PydanticValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(record)"
-        problem = first["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"])[:200] or "(record)"
+        problem = first["msg"].removeprefix("Value error, ")[:200]
         if first["type"] == "missing":
             problem = "is missing"
         return RecordParseError(kind, record_id, field, problem)
@@ -142,9 +183,9 @@ def parse_one(model: type[R], kind: str, raw: object) -> R:
 def _raw_id(raw: object) -> str | None:
     if isinstance(raw, dict):
         for key in ("id", "code"):
-            value = raw.get(key)
-            if isinstance(value, str | int) and not isinstance(value, bool):
-                return str(value)[:60]
+            found = canonical_id(raw.get(key))
+            if found is not None:
+                return found[:MAX_ID]
     return None
 
 

@@ -93,6 +93,8 @@ def new_client(
         return Problem("no_person_category", {"customer": name})
     if tax_id is None or category == LEGAL:
         number, check = split_nit(tax_id or default_nit)
+        if not number or len(number) > len(DIAN_WEIGHTS):
+            return Problem("bad_nit", {"customer": name, "nit": (tax_id or default_nit)[:40]})
         return replace(
             draft,
             identification=number,

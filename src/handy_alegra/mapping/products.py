@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from handy_alegra.clients.alegra_records import Item, ItemTax
+from handy_alegra.clients.wire import plausible
 from handy_alegra.mapping.verdict import Verdict, skip
-from handy_alegra.money import HUNDRED, ZERO, round_half_up
+from handy_alegra.money import HUNDRED, ZERO, is_percentage, round_half_up
 
 IVA = "IVA"
+#: Longest product code this service sends to Handy (it goes into URLs).
+MAX_CODE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,8 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
         reasons.append("no_reference")
     elif "/" in code:
         reasons.append("slash_in_reference")
+    elif len(code) > MAX_CODE:
+        reasons.append("reference_too_long")
     if item.status != "active":
         reasons.append("inactive")
     if item.inventory is None and not rules.all_items:
@@ -70,20 +75,29 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
     ivas = [t.percentage for t in iva_taxes]
     if len(ivas) > 1:
         reasons.append("two_iva")
+    elif ivas and not is_percentage(ivas[0]):
+        reasons.append("bad_iva")
     detail: dict[str, Any] = {"price_list": rules.price_list_name}
+    if "bad_iva" in reasons:
+        detail["iva"] = str(ivas[0])
     if reasons:
-        return skip(item.id, code or None, name, reasons, **detail)
+        return skip(item.id, code[:MAX_CODE] or None, name, reasons, **detail)
     assert price is not None
+    shown_price = price_with_iva(price, ivas[0]) if ivas else price
+    quantity = stock(item)
+    amounts = (shown_price, quantity)
+    too_large = next((v for v in amounts if v is not None and not _sendable(v)), None)
+    if too_large is not None:
+        return skip(item.id, code, name, ["amount_too_large"], amount=str(too_large), **detail)
     desired: dict[str, object] = {
         "description": name or code,
-        "price": price_with_iva(price, ivas[0]) if ivas else price,
+        "price": shown_price,
         "family": item.item_category.name.strip()
         if item.item_category and item.item_category.name.strip()
         else rules.default_family,
         "enabled": True,
         "externalId": item.id,
     }
-    quantity = stock(item)
     if quantity is not None:
         desired["quantity"] = quantity
     detail.update(
@@ -92,3 +106,12 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
         iva_tax_id=iva_taxes[0].id if iva_taxes else None,
     )
     return Verdict(item.id, code, name, True, None, detail, desired)
+
+
+def _sendable(value: Decimal) -> bool:
+    """A computed amount (a price with IVA, a stock summed) that Handy can take exactly."""
+    try:
+        plausible(value)
+    except ValueError:
+        return False
+    return True

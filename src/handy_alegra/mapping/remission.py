@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 from handy_alegra.clients.drafts import RemissionDraft, RemissionLineDraft
 from handy_alegra.clients.handy_records import OrderLine, SalesOrder
+from handy_alegra.clients.wire import plausible
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission_prices import LineIn, PricedLine, Pricing, price_lines
-from handy_alegra.money import cents
+from handy_alegra.money import cents, is_percentage
+from handy_alegra.reasons import clip
 
 MARKER_RE = re.compile(r"\[handy-order:([^\]\s]+)\]")
 OBSERVATIONS_LIMIT = 500
@@ -72,9 +74,21 @@ def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines |
     sold, returned = sold_and_returned(order)
     if not sold:
         return Problem("only_returns", {"order": order.id})
+    for line in sold:
+        if line.quantity <= 0 or line.price < 0 or handy_line_total(line) < 0:
+            detail = {
+                "code": clip(line.product_code),
+                "quantity": str(line.quantity),
+                "price": str(line.price),
+            }
+            return Problem("bad_line", detail)
     unknown = sorted({line.product_code for line in sold if line.product_code not in items})
     if unknown:
-        return Problem("unknown_product", {"code": ", ".join(unknown)})
+        return Problem("unknown_product", {"code": clip(", ".join(unknown))})
+    for line in sold:
+        iva = items[line.product_code].iva_percent
+        if iva is not None and not is_percentage(iva):
+            return Problem("bad_iva", {"code": line.product_code, "iva": str(iva)})
     inputs = [
         LineIn(
             charged_price=line.price,
@@ -86,6 +100,12 @@ def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines |
         for line in sold
     ]
     pricing = price_lines(inputs)
+    for priced in pricing.lines:
+        for amount in (priced.price, priced.quantity):
+            try:
+                plausible(amount)
+            except ValueError:
+                return Problem("amount_too_large", {"amount": str(amount)})
     drafts = tuple(
         _line_draft(items[line.product_code], priced)
         for line, priced in zip(sold, pricing.lines, strict=True)

@@ -36,7 +36,7 @@ def insert_seen(
         "status": "pending",
         "detail": {},
         "order": order,
-        "customer_code": customer_code,
+        "customer_code": customer_code[:200],
         "customer_name": customer_name[:300],
         "ordered_at": ordered_at,
         "edited_from": edited_from,

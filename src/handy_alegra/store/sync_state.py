@@ -84,7 +84,7 @@ def add_verdicts(
             run_id=run_id,
             kind=kind,
             source_id=v.source_id,
-            code=v.code,
+            code=v.code[:200] if v.code else None,
             name=v.name[:300],
             sync=v.sync,
             reason=v.reason,
@@ -129,7 +129,7 @@ def codes_to_plan(
     session: Session, account_id: int, run_id: int, kind: str, *, batch: int
 ) -> Iterator[list[str]]:
     """Every code the run must decide on, in batches, in order: codes Alegra names, codes
-    read from Handy this run, and codes this service manages."""
+    read from Handy this run, and codes this service manages (read once: a code is small)."""
     from_verdicts = select(VerdictRow.code.label("code")).where(
         VerdictRow.run_id == run_id, VerdictRow.kind == kind, VerdictRow.code.is_not(None)
     )
@@ -142,16 +142,9 @@ def codes_to_plan(
         HandyRecord.managed.is_(True),
     )
     every = union(from_verdicts, from_snapshots, from_managed).subquery()
-    last: str | None = None
-    while True:
-        query = select(every.c.code).order_by(every.c.code).limit(batch)
-        if last is not None:
-            query = query.where(every.c.code > last)
-        codes = list(session.scalars(query))
-        if not codes:
-            return
-        yield codes
-        last = codes[-1]
+    codes = list(session.scalars(select(every.c.code).order_by(every.c.code)))
+    for start in range(0, len(codes), batch):
+        yield codes[start : start + batch]
 
 
 def load_batch(

@@ -42,6 +42,7 @@ from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sync")
 
+MAX_HANDY_CODE = 200
 #: How far back an incremental Handy read reaches before the previous run's start.
 OVERLAP = timedelta(minutes=10)
 BATCH = 500
@@ -193,8 +194,8 @@ class KeyedSync:
             if isinstance(view, RecordParseError):
                 log.warning("handy_record_unreadable", account=self.account_name, error=str(view))
                 continue
-            if view.code in seen:
-                continue
+            if view.code in seen or len(view.code) > MAX_HANDY_CODE:
+                continue  # a code this long is no code of ours (Handy's own records only)
             seen.add(view.code)
             page.append((view.code, {**view.fields, "_id": view.handy_id}))
             self.progress.advance()

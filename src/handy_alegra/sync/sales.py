@@ -101,6 +101,14 @@ class SalesSync:
         except Stopped:
             summary.outcome = "stopped"
             summary.message = "stopped for a shutdown; the next cycle resumes from here"
+        except Exception as exc:  # a bug: record the run as crashed, then let it surface
+            summary.outcome, summary.message = "crashed", f"{type(exc).__name__}: {exc}"[:500]
+            self._close(run_id, summary)
+            raise
+        self._close(run_id, summary)
+        return summary
+
+    def _close(self, run_id: int, summary: RunSummary) -> None:
         with self.store.session() as session:
             summary.counts["pending"] = len(records.ids_in(session, self.account.id, WORK))
             if summary.outcome == "ok" and summary.failed.total():
@@ -114,7 +122,6 @@ class SalesSync:
                 summary.counts_json(),
                 summary.message,
             )
-        return summary
 
     def _since(self, session: Session, cursor: str) -> datetime:
         value = state.get_cursor(session, self.account.id, cursor)
@@ -127,7 +134,7 @@ class SalesSync:
             self.progress.advance()
             with self.store.session() as session:
                 if isinstance(order, RecordParseError):
-                    summary.counts["read"] += self._record_unreadable(session, order)
+                    summary.counts["read"] += self._record_unreadable(session, order, summary)
                 else:
                     summary.counts["read"] += records.insert_seen(
                         session,
@@ -141,10 +148,13 @@ class SalesSync:
                         now=self.now(),
                     )
 
-    def _record_unreadable(self, session: Session, error: RecordParseError) -> bool:
+    def _record_unreadable(
+        self, session: Session, error: RecordParseError, summary: RunSummary
+    ) -> bool:
         """An order that cannot be read is recorded by its id and read again each cycle."""
-        if error.record_id is None:
+        if error.record_id is None:  # nothing to record it by: counted, and logged
             log.error("order_unreadable_without_id", account=self.account.name, error=str(error))
+            summary.fail("unreadable")
             return False
         new = records.insert_seen(
             session,

@@ -20,7 +20,7 @@ from handy_alegra.errors import AmbiguousWriteError, NotFoundError, ValidationEr
 from handy_alegra.mapping import clients
 from handy_alegra.mapping.customers import CODE_PREFIX
 from handy_alegra.mapping.problems import Problem
-from handy_alegra.mapping.products import active_iva_taxes
+from handy_alegra.mapping.products import MAX_CODE, active_iva_taxes
 from handy_alegra.mapping.remission import ItemInfo
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
@@ -73,6 +73,8 @@ class ItemResolver:
                 )
 
     def _lookup(self, code: str) -> ItemInfo | None:
+        if len(code) > MAX_CODE or "/" in code:
+            return None  # no item can have that reference (the catalog would skip it)
         matches = [
             i
             for i in self.alegra.iter_items(reference=code)
@@ -114,6 +116,7 @@ class ClientResolver:
         self._sellers: dict[str, str] | None = None
         self._lock = threading.Lock()
         self._customer_locks: dict[str, threading.Lock] = {}
+        self.unresolved: dict[str, Problem] = {}  # customers that could not be resolved
 
     def seller_for_zone(self, zone: str | None) -> str | None:
         """The Alegra seller named exactly like the customer's zone, if any."""
@@ -133,7 +136,12 @@ class ClientResolver:
         with self._lock:
             lock = self._customer_locks.setdefault(customer.code, threading.Lock())
         with lock:
-            return self._resolve(customer, refresh=refresh)
+            if customer.code in self.unresolved:  # tried this cycle: same answer, no requests
+                return self.unresolved[customer.code]
+            found = self._resolve(customer, refresh=refresh)
+            if isinstance(found, Problem):
+                self.unresolved[customer.code] = found
+            return found
 
     def _resolve(self, customer: Customer, *, refresh: bool) -> str | Problem:
         code = customer.code
