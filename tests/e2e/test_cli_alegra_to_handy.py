@@ -447,3 +447,21 @@ def test_colombia_activation_needs_the_person_categories(
     assert "'Persona jurídica'" in result.output
     assert "Clientes › Categorías" in result.output
     rt.close()
+
+
+def test_sync_daily_runs_catalog_and_customers_together(
+    rt: Runtime, mx: World, clock: ManualClock
+) -> None:
+    assert activate(rt, mx, "--no-initial-sync").exit_code == 0
+    result = cli(rt, "sync", "daily", "--account", "acme", "--json")
+    assert result.exit_code == 0, result.output
+    runs = {s["kind"]: s for s in map(json.loads, result.stdout.strip().splitlines())}
+    assert set(runs) == {"catalog", "customers"}
+    assert runs["catalog"]["created"] == len(expected_products(mx))
+    assert runs["customers"]["created"] == len(expected_customers(mx))
+    assert set(handy_products(mx)) == set(expected_products(mx))
+    clock.advance(3600)
+    before = writes(mx)
+    again = cli(rt, "sync", "daily", "--account", "acme", "--json")
+    assert again.exit_code == 0
+    assert writes(mx) == before

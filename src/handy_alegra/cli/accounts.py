@@ -14,7 +14,7 @@ from handy_alegra.activation import ActivationError, Credentials
 from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
-from handy_alegra.sync import catalog, customers
+from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
 
@@ -112,8 +112,9 @@ def add(
     if no_initial_sync:
         return
     with RichProgress() as progress:
-        for sync in (catalog, customers):
-            print_summary(sync.run(rt, config, progress=progress), as_json=False)
+        summaries = daily.run(rt, config, progress=progress.lane)
+    for summary in summaries:
+        print_summary(summary, as_json=False)
 
 
 @group.command("list")

@@ -91,6 +91,27 @@ class RichProgress:
         if self.task is not None:
             self.bar.advance(self.task, amount)
 
+    def lane(self, name: str) -> _Lane:
+        """A progress of its own on the same display (for syncs that run side by side)."""
+        return _Lane(self, name)
+
+
+class _Lane:
+    def __init__(self, parent: RichProgress, name: str) -> None:
+        self.parent, self.name = parent, name
+        self.task: Any = None
+
+    def phase(self, description: str, total: int | None = None) -> None:
+        bar = self.parent.bar
+        if self.task is not None:
+            done = next(t.completed for t in bar.tasks if t.id == self.task) or 1
+            bar.update(self.task, total=done, completed=done)
+        self.task = bar.add_task(f"{self.name}: {description}", total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.parent.bar.advance(self.task, amount)
+
 
 def print_summary(summary: RunSummary, *, as_json: bool) -> None:
     if as_json:

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from handy_alegra import accounts
 from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
 from handy_alegra.store.tables import Cursor
-from handy_alegra.sync import catalog, customers, sales
+from handy_alegra.sync import catalog, customers, daily, sales
 
 group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
 
@@ -79,6 +79,30 @@ def sync_customers(
         handy-alegra sync customers --account acme --json
     """
     _run(ctx, customers, account, dry_run, as_json, full)
+
+
+@group.command("daily")
+def sync_daily(
+    ctx: typer.Context,
+    account: str = AccountOption,
+    dry_run: bool = DryRun,
+    as_json: bool = AsJson,
+) -> None:
+    """Catalog and customers together, side by side (what the scheduler runs daily).
+
+    Example:
+
+        handy-alegra sync daily --account acme
+    """
+    rt = runtime(ctx)
+    with reported():
+        with rt.store.session() as session:
+            config = accounts.load(session, rt.vault, account)
+        with RichProgress(enabled=not as_json) as progress:
+            summaries = daily.run(rt, config, dry_run=dry_run, progress=progress.lane)
+    for summary in summaries:
+        print_summary(summary, as_json=as_json)
+    raise typer.Exit(max(s.exit_code for s in summaries))
 
 
 def register(app: typer.Typer) -> None:

@@ -17,21 +17,18 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, SALES
 from handy_alegra.store.tables import Account, Slot
-from handy_alegra.sync import catalog, customers, sales
+from handy_alegra.sync import daily, sales
 from handy_alegra.sync.summary import RunSummary
 
 log = structlog.get_logger("handy_alegra.jobs")
 
 LEASE = timedelta(minutes=5)
 
-Sync = Callable[[Runtime, AccountConfig, Callable[[], bool]], RunSummary]
-_SYNCS: dict[str, tuple[Sync, ...]] = {
-    DAILY: (
-        lambda rt, a, stop: catalog.run(rt, a, should_stop=stop),
-        lambda rt, a, stop: customers.run(rt, a, should_stop=stop),
-    ),
-    SALES: (lambda rt, a, stop: sales.run(rt, a, should_stop=stop),),
-    EVENTS: (webhook_sync.process,),
+Job = Callable[[Runtime, AccountConfig, Callable[[], bool]], list[RunSummary]]
+_JOBS: dict[str, Job] = {
+    DAILY: lambda rt, a, stop: daily.run(rt, a, should_stop=stop),
+    SALES: lambda rt, a, stop: [sales.run(rt, a, should_stop=stop)],
+    EVENTS: lambda rt, a, stop: [webhook_sync.process(rt, a, stop)],
 }
 HEARTBEAT_SECONDS = 60.0
 
@@ -71,12 +68,10 @@ def execute(
     try:
         if account is None or account.paused:
             status, message = "skipped", "the account is paused or gone"
+        elif should_stop():
+            status, message = "failed", "stopped before it started"
         else:
-            for sync in _SYNCS[kind]:
-                if should_stop():
-                    status, message = "failed", "stopped before it started"
-                    break
-                summary = sync(runtime, account, should_stop)
+            for summary in _JOBS[kind](runtime, account, should_stop):
                 summaries.append(summary)
                 log.info(
                     "run_finished",
@@ -85,9 +80,8 @@ def execute(
                     outcome=summary.outcome,
                     counts=summary.counts_json(),
                 )
-                if summary.outcome in ("interrupted", "stopped"):
+                if summary.outcome in ("interrupted", "stopped", "crashed"):
                     status, message = "failed", summary.message
-                    break
             if kind != EVENTS:
                 webhook_sync.ensure_subscriptions(runtime, account)
     except Exception as exc:  # a bug must not take the whole service down

@@ -1,7 +1,8 @@
 """When each job of an account is due (pure).
 
 Slots sit on fixed grids, so that every scheduler, on any machine, names the same slot:
-- ``daily`` (catalog, then customers): every day at ``daily_at`` in the account's time zone;
+- ``daily`` (catalog and customers, side by side): every day at ``daily_at`` in the account's
+  time zone;
 - ``sales``: every ``sales_every`` minutes, on a grid aligned to midnight UTC.
 
 A job is due when its most recent slot is later than the last slot that ran. After downtime
