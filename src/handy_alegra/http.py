@@ -30,6 +30,7 @@ from httpx import (
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "KEEPALIVE_EXPIRY",
     "URL",
     "BaseTransport",
     "Client",
@@ -54,6 +55,11 @@ __all__ = [
 
 #: Connect fast, give a slow API time to answer, never wait forever.
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
+#: A connection idle this long is closed by the client, not reused. Servers close idle
+#: connections after a few seconds (uvicorn 5 s, gunicorn 2 s); a request sent on one the
+#: server is closing at that instant fails with no answer — for a POST, an outcome unknown.
+#: Keeping the client's expiry below the servers' avoids that race.
+KEEPALIVE_EXPIRY = 1.0
 
 
 def build_client(
@@ -69,6 +75,9 @@ def build_client(
         timeout=timeout,
         headers={"Accept": "application/json", "User-Agent": "handy-alegra"},
         follow_redirects=False,
+        limits=httpx.Limits(
+            max_connections=100, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_EXPIRY
+        ),
     )
 
 
