@@ -465,3 +465,15 @@ def test_sync_daily_runs_catalog_and_customers_together(
     again = cli(rt, "sync", "daily", "--account", "acme", "--json")
     assert again.exit_code == 0
     assert writes(mx) == before
+
+
+def test_daily_reads_customers_from_alegra_before_the_catalog(rt: Runtime, mx: World) -> None:
+    """Customers read Alegra alone, then the catalog reads it while customers write Handy."""
+    assert activate(rt, mx, "--no-initial-sync").exit_code == 0
+    start = len(mx.alegra.requests)
+    assert cli(rt, "sync", "daily", "--account", "acme").exit_code == 0
+    paths = [p for _, p, _ in mx.alegra.requests[start:]]
+    contacts = [i for i, p in enumerate(paths) if "contacts" in p]
+    items = [i for i, p in enumerate(paths) if p.rstrip("/").endswith("items")]
+    assert contacts and items
+    assert max(contacts) < min(items)

@@ -142,7 +142,15 @@ def run(
     dry_run: bool = False,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    source_read: Callable[[], None] | None = None,
 ) -> RunSummary:
     resource = CustomerResource(runtime.alegra(account), runtime.handy(account), rules_for(account))
-    sync = keyed_sync(runtime, account, resource, progress=progress, should_stop=should_stop)
+    sync = keyed_sync(
+        runtime,
+        account,
+        resource,
+        progress=progress,
+        should_stop=should_stop,
+        source_read=source_read,
+    )
     return sync.run(dry_run=dry_run)

@@ -103,6 +103,7 @@ class KeyedSync:
     progress: Progress = field(default_factory=Silent)
     should_stop: Callable[[], bool] = lambda: False
     workers: int = 1  # Handy writes in parallel
+    source_read: Callable[[], None] = lambda: None  # every Alegra record has been read
 
     def _checkpoint(self) -> None:
         if self.should_stop():
@@ -126,6 +127,7 @@ class KeyedSync:
         try:
             groups = self._judge_alegra(run_id, summary)
             judged = True
+            self.source_read()
             if not dry_run:
                 with self.store.session() as session:
                     state.keep_only_run_verdicts(session, self.account_id, self.kind, run_id)

@@ -17,6 +17,7 @@ def keyed_sync(
     *,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    source_read: Callable[[], None] | None = None,
 ) -> KeyedSync:
     sync = KeyedSync(
         resource, runtime.store, account.id, account.name, runtime.clock.now, progress or Silent()
@@ -24,4 +25,6 @@ def keyed_sync(
     sync.workers = runtime.concurrency
     if should_stop is not None:
         sync.should_stop = should_stop
+    if source_read is not None:
+        sync.source_read = source_read
     return sync
