@@ -57,6 +57,23 @@ def test_a_late_answer_from_an_old_window_does_not_shrink_the_new_one(clock: Man
     assert clock.sleeps == [59.0]
 
 
+def test_answers_taken_out_of_order_count_each_request_once(clock: ManualClock) -> None:
+    """The server counted every request sent before the one it answers: only the requests
+    sent after it can still be missing from its count."""
+    limiter = RateLimiter(10, 60.0, clock)
+    first, second, third, fourth = (limiter.acquire() for _ in range(4))
+    limiter.release(RateInfo(limit=10, remaining=9, reset_in=60.0), ticket=first)
+    # The third answer comes back before the second: the server had counted 1, 2 and 3.
+    limiter.release(RateInfo(limit=10, remaining=7, reset_in=60.0), ticket=third)
+    # 7 left, less the fourth (sent after the third); the second is in the server's count.
+    for _ in range(6):
+        limiter.acquire()
+    assert clock.sleeps == []
+    limiter.acquire()
+    assert clock.sleeps == [60.0]
+    del second, fourth
+
+
 def test_windows_roll_over_back_to_back(clock: ManualClock) -> None:
     limiter = RateLimiter(2, 10.0, clock)
     for _ in range(6):

@@ -133,14 +133,14 @@ class Requester:
         if body is not None:
             content = dumps(body)
             headers["Content-Type"] = "application/json"
-        self.limiter.acquire()
+        ticket = self.limiter.acquire()
         started = time.perf_counter()
         try:
             response = self.http.request(
                 method, path, params=dict(params or {}), content=content, headers=headers
             )
         except InvalidURL as exc:  # a code or value too long or odd for a URL: never sent
-            self.limiter.release(None)
+            self.limiter.release(None, ticket=ticket)
             raise ValidationError(
                 f"the request could not be made ({exc})"[:300],
                 api=name,
@@ -148,7 +148,7 @@ class Requester:
                 path=path[:100],
             ) from exc
         except TransportError as exc:
-            self.limiter.release(None)
+            self.limiter.release(None, ticket=ticket)
             API_CALLS.labels(name, "network").inc()
             kind = "timed out" if isinstance(exc, TimeoutException) else "connection failed"
             if safe or not_sent(exc):
@@ -163,7 +163,7 @@ class Requester:
             ) from exc
         status = response.status_code
         info = self.profile.rate_info(response, self.clock)
-        self.limiter.release(info, rejected=status == 429)
+        self.limiter.release(info, rejected=status == 429, ticket=ticket)
         API_CALLS.labels(name, str(status)).inc()
         log.debug(
             "api_call",
