@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select
 
 from handy_alegra import accounts
+from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.settings import Settings
 from handy_alegra.store import sync_state
 from handy_alegra.store.database import Store, upgrade
@@ -110,6 +111,38 @@ def test_decimals_and_datetimes_stay_exact(database_url: str) -> None:
         assert row2 is not None
         assert sync_state.from_json(row2.known) == {"price": Decimal("86.206897"), "enabled": True}
         assert sync_state.get_cursor(session, account_id, "handy_products") == NOW
+    store.dispose()
+
+
+ODD_CODES = ["a-1", "A2", "b", "B-1", "_x", "Z", "ñ-3", "a 1", "A-0", "z"]
+
+
+def test_planning_batches_load_every_code_in_any_collation(database_url: str) -> None:
+    """Batches are read by range in the database's own order (PostgreSQL's may ignore case
+    and punctuation): every code is loaded once, with its verdict, snapshot and record."""
+    store = Store.open(database_url)
+    add_account(store, Vault([Fernet.generate_key()]))
+    with store.session() as session:
+        account_id = session.scalar(select(Account.id))
+        assert account_id is not None
+        run_id = sync_state.start_run(session, account_id, "catalog", NOW, dry_run=False).id
+        verdicts = [Verdict(f"id-{c}", c, c, True, None, {}, {"price": 1}) for c in ODD_CODES]
+        sync_state.add_verdicts(session, account_id, run_id, "product", verdicts)
+        sync_state.add_snapshots(session, run_id, "product", [(c, {"n": c}) for c in ODD_CODES])
+        for code in ODD_CODES:
+            sync_state.record_for(session, account_id, "product", code)
+        sync_state.record_for(session, account_id, "product", "a-10")  # not managed, not planned
+    loaded: list[str] = []
+    with store.session() as session:
+        for codes in sync_state.codes_to_plan(session, account_id, run_id, "product", batch=3):
+            got, snapshots, records = sync_state.load_batch(
+                session, account_id, run_id, "product", codes
+            )
+            assert set(got) == set(snapshots) == set(records) == set(codes)
+            assert all(got[c][0].source_id == f"id-{c}" for c in codes)
+            assert all(snapshots[c] == {"n": c} for c in codes)
+            loaded += codes
+    assert sorted(loaded) == sorted(ODD_CODES)
     store.dispose()
 
 
