@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from cryptography.fernet import Fernet
-from hypothesis import assume
+from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
 from handy_alegra import activation
@@ -59,6 +59,18 @@ from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.sync import catalog, customers
 
 Strategy = st.SearchStrategy
+
+
+#: What every fuzz test shares: reproducible examples (CI), no deadline (whole syncs run).
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
 
 # --- odd values ----------------------------------------------------------------------------
 

@@ -63,6 +63,28 @@ def check_interrupted(summary: Any) -> None:
     assert summary.counts["disabled"] == 0
 
 
+def check_harmless(
+    box: Sandbox,
+    sync: Callable[..., Any],
+    api: str,
+    rewrite: Rewrite,
+    enabled: Callable[[Sandbox], dict[str, Any]],
+) -> None:
+    """A run whose listing repeats a page stops, disables nothing, and the next is calm."""
+    assert sync(box.runtime, box.account).outcome == "ok"
+    before = enabled(box)
+    box.clock.advance(60)
+    getattr(box, api).requests = rewrite
+    check_interrupted(sync(box.runtime, box.account))
+    assert enabled(box) == before
+    getattr(box, api).requests = None
+    box.clock.advance(60)
+    after = sync(box.runtime, box.account)
+    assert after.outcome == "ok", after.message
+    assert after.counts["disabled"] == 0
+    assert enabled(box) == before
+
+
 @pytest.mark.parametrize(
     ("api", "rewrite", "items"),
     [
@@ -76,19 +98,7 @@ def test_a_repeated_page_interrupts_the_catalog_and_disables_nothing(
 ) -> None:
     box = sandbox(tmp_path, items=items)
     try:
-        first = catalog.run(box.runtime, box.account)
-        assert first.outcome == "ok"
-        before = enabled_products(box)
-        box.clock.advance(60)
-        getattr(box, api).requests = rewrite
-        check_interrupted(catalog.run(box.runtime, box.account))
-        assert enabled_products(box) == before
-        getattr(box, api).requests = None
-        box.clock.advance(60)
-        after = catalog.run(box.runtime, box.account)
-        assert after.outcome == "ok", after.message
-        assert after.counts["disabled"] == 0
-        assert enabled_products(box) == before
+        check_harmless(box, catalog.run, api, rewrite, enabled_products)
     finally:
         box.close()
 
@@ -106,18 +116,7 @@ def test_a_repeated_page_interrupts_the_customers_and_disables_nothing(
 ) -> None:
     box = sandbox(tmp_path, contacts=80)
     try:
-        assert customers.run(box.runtime, box.account).outcome == "ok"
-        before = enabled_customers(box)
-        box.clock.advance(60)
-        getattr(box, api).requests = rewrite
-        check_interrupted(customers.run(box.runtime, box.account))
-        assert enabled_customers(box) == before
-        getattr(box, api).requests = None
-        box.clock.advance(60)
-        after = customers.run(box.runtime, box.account)
-        assert after.outcome == "ok", after.message
-        assert after.counts["disabled"] == 0
-        assert enabled_customers(box) == before
+        check_harmless(box, customers.run, api, rewrite, enabled_customers)
     finally:
         box.close()
 

@@ -9,13 +9,14 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from handy_alegra.clients.handy_records import SalesOrder
 from handy_alegra.clients.wire import parse_record
 from handy_alegra.errors import RecordParseError
 from tests.fuzz.strategies import (
+    FUZZ,
     RECORD_TYPES,
     RecordType,
     anything_for,
@@ -23,16 +24,7 @@ from tests.fuzz.strategies import (
     over_the_limit,
 )
 
-FAST = settings(
-    max_examples=50,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
-)
+FAST = settings(FUZZ, max_examples=50)
 #: A reason is shown to people and stored: a 100 KB value must not end up in it.
 REASON_LIMIT = 500
 

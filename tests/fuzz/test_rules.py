@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handy_alegra.alegra_totals import MAX_PRICE_DECIMALS, price_decimals
@@ -23,6 +23,7 @@ from handy_alegra.mapping.verdict import Verdict, unreadable
 from handy_alegra.reasons import sentence
 from handy_alegra.store.sync_state import from_json, to_json
 from tests.fuzz.strategies import (
+    FUZZ,
     anything_for,
     check_reason,
     check_within_limits,
@@ -32,16 +33,7 @@ from tests.fuzz.strategies import (
     good_sales_order,
 )
 
-RULES = settings(
-    max_examples=100,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
-)
+RULES = settings(FUZZ, max_examples=100)
 PRODUCT_FIELDS = {"description", "price", "family", "enabled", "externalId"}
 CUSTOMER_FIELDS = {
     "description", "rfc", "email", "phoneNumber", "address", "city", "postalCode", "zone",

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, event, given, settings
+from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from handy_alegra.store.tables import Verdict as VerdictRow
 from handy_alegra.sync import catalog, customers, sales
 from handy_alegra.sync.summary import RunSummary
 from tests.fuzz.strategies import (
+    FUZZ,
     Broken,
     Sandbox,
     bad_records,
@@ -48,15 +49,9 @@ from tests.fuzz.strategies import (
 
 SHRINK = os.environ.get("HANDY_ALEGRA_FUZZ_SHRINK") == "1"
 E2E = settings(
+    FUZZ,
     max_examples=25,
-    deadline=None,
-    derandomize=True,
     phases=list(Phase) if SHRINK else [Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
 )
 Sync = Callable[[Runtime, AccountConfig], RunSummary]
 #: The seeded company: 30 items (ids 1–30), 12 contacts (1–12), 5 sellers (1–5).

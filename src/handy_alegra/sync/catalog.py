@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
@@ -17,9 +17,8 @@ from handy_alegra.mapping import products
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.runtime import Runtime
 from handy_alegra.sync.keyed import HandyView
-from handy_alegra.sync.progress import Progress
 from handy_alegra.sync.summary import RunSummary
-from handy_alegra.sync.wiring import keyed_sync
+from handy_alegra.sync.wiring import RunOptions, run_keyed
 
 
 def product_view(product: Product) -> HandyView:
@@ -102,22 +101,6 @@ def rules_for(account: AccountConfig) -> products.CatalogRules:
     )
 
 
-def run(
-    runtime: Runtime,
-    account: AccountConfig,
-    *,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    source_read: Callable[[], None] | None = None,
-) -> RunSummary:
+def run(runtime: Runtime, account: AccountConfig, **options: Unpack[RunOptions]) -> RunSummary:
     resource = ProductResource(runtime.alegra(account), runtime.handy(account), rules_for(account))
-    sync = keyed_sync(
-        runtime,
-        account,
-        resource,
-        progress=progress,
-        should_stop=should_stop,
-        source_read=source_read,
-    )
-    return sync.run(dry_run=dry_run)
+    return run_keyed(runtime, account, resource, **options)

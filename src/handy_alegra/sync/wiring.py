@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict, Unpack
 
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.runtime import Runtime
 from handy_alegra.sync.keyed import KeyedSync, Resource
 from handy_alegra.sync.progress import Progress, Silent
+from handy_alegra.sync.summary import RunSummary
 
 
 def keyed_sync(
@@ -28,3 +30,27 @@ def keyed_sync(
     if source_read is not None:
         sync.source_read = source_read
     return sync
+
+
+class RunOptions(TypedDict, total=False):
+    """How a run of a sync is made (every sync's ``run`` takes these)."""
+
+    dry_run: bool
+    progress: Progress | None
+    should_stop: Callable[[], bool] | None
+    source_read: Callable[[], None] | None  # told once every Alegra record has been read
+
+
+def run_keyed(
+    runtime: Runtime, account: AccountConfig, resource: Resource, **options: Unpack[RunOptions]
+) -> RunSummary:
+    """One run of a keyed sync of ``resource`` for ``account``."""
+    sync = keyed_sync(
+        runtime,
+        account,
+        resource,
+        progress=options.get("progress"),
+        should_stop=options.get("should_stop"),
+        source_read=options.get("source_read"),
+    )
+    return sync.run(dry_run=options.get("dry_run", False))
