@@ -6,6 +6,9 @@ switch of HTTP library (httpx2, say) is a change to this file alone.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+
 import httpx
 from httpx import (
     URL,
@@ -38,6 +41,7 @@ __all__ = [
     "ConnectTimeout",
     "HTTPError",
     "InvalidURL",
+    "LentPools",
     "MockTransport",
     "NetworkError",
     "PoolTimeout",
@@ -62,22 +66,101 @@ DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0, write=10.0, pool=10.0)
 KEEPALIVE_EXPIRY = 1.0
 
 
+class LentPools(BaseTransport):
+    """Connection pools lent to one request at a time, then taken back.
+
+    httpcore's pool, shared by threads, can close a connection it has just given to another
+    thread (encode/httpcore#1110, open in 1.0.9): that request then fails with "Bad file
+    descriptor" or — once the descriptor is reused — writes into another request's connection.
+    The bench saw it about once in 10,000 writes, as a POST of unknown outcome. Here each pool
+    serves one request at a time, so no two threads ever share one; a pool and its kept-alive
+    connection go back for the next request once the response has been read."""
+
+    def __init__(self, make: Callable[[], BaseTransport]) -> None:
+        self._make = make
+        self._idle: list[BaseTransport] = []
+        self._every: list[BaseTransport] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def handle_request(self, request: Request) -> Response:
+        with self._lock:
+            if self._idle:
+                pool = self._idle.pop()
+            else:
+                pool = self._make()
+                self._every.append(pool)
+        try:
+            response = pool.handle_request(request)
+        except BaseException:
+            self._take_back(pool)
+            raise
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        stream = _GivenBack(response.stream, lambda: self._take_back(pool))
+        return Response(
+            response.status_code,
+            headers=response.headers,
+            stream=stream,
+            extensions=response.extensions,
+        )
+
+    def _take_back(self, pool: BaseTransport) -> None:
+        with self._lock:
+            if self._closed:
+                pool.close()
+            else:
+                self._idle.append(pool)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            pools, self._every, self._idle = self._every, [], []
+        for pool in pools:
+            pool.close()
+
+
+class _GivenBack(httpx.SyncByteStream):
+    """A response body that hands its pool back once it is closed (read to the end)."""
+
+    def __init__(self, inner: httpx.SyncByteStream, done: Callable[[], None]) -> None:
+        self._inner = inner
+        self._done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            done, self._done = self._done, None
+            if done is not None:
+                done()
+
+
+def _network_pool() -> BaseTransport:
+    return httpx.HTTPTransport(
+        limits=httpx.Limits(
+            max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY
+        )
+    )
+
+
 def build_client(
     base_url: str,
     *,
     transport: BaseTransport | None = None,
     timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> Client:
-    """An ``httpx.Client`` for one API base URL; the credentials are added per request."""
+    """An ``httpx.Client`` for one API base URL; the credentials are added per request. Over
+    the network its connections come from ``LentPools``; an injected ``transport`` (tests,
+    in-process simulators) is used as it is."""
     return httpx.Client(
         base_url=base_url.rstrip("/") + "/",
-        transport=transport,
+        transport=transport if transport is not None else LentPools(_network_pool),
         timeout=timeout,
         headers={"Accept": "application/json", "User-Agent": "handy-alegra"},
         follow_redirects=False,
-        limits=httpx.Limits(
-            max_connections=100, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_EXPIRY
-        ),
     )
 
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handy_alegra.http import KEEPALIVE_EXPIRY, build_client
+import pytest
+
+from handy_alegra.http import (
+    KEEPALIVE_EXPIRY,
+    Client,
+    ConnectError,
+    LentPools,
+    MockTransport,
+    Request,
+    Response,
+    build_client,
+)
 from handy_alegra.simulators.asgi import make_server
 
 
@@ -13,6 +24,51 @@ def test_an_idle_connection_is_dropped_before_a_server_would_close_it() -> None:
     server_idle = make_server(lambda *_: None).config.timeout_keep_alive
     assert min(server_idle, 2) > KEEPALIVE_EXPIRY
     with build_client("http://127.0.0.1:1") as client:
-        pool = client._transport._pool  # type: ignore[attr-defined]
+        lent = client._transport
+        assert isinstance(lent, LentPools)
+        pool = lent._make()._pool  # type: ignore[attr-defined]
         assert pool._keepalive_expiry == KEEPALIVE_EXPIRY
-        assert pool._max_keepalive_connections >= 32  # the bench's concurrency keeps its own
+
+
+def test_lent_pools_serve_one_request_at_a_time_and_are_reused() -> None:
+    """A pool is lent to one request until its response is read, then lent again."""
+    made: list[MockTransport] = []
+    closed: list[MockTransport] = []
+
+    class Pool(MockTransport):
+        def close(self) -> None:
+            closed.append(self)
+
+    def make() -> MockTransport:
+        made.append(Pool(lambda request: Response(200, json={"path": request.url.path})))
+        return made[-1]
+
+    pools = LentPools(make)
+    with Client(transport=pools, base_url="http://api.test") as client:
+        assert client.get("/a").json() == {"path": "/a"}
+        assert client.get("/b").json() == {"path": "/b"}
+        assert len(made) == 1  # the first pool came back and served the second request
+        with client.stream("GET", "/c") as first, client.stream("GET", "/d") as second:
+            assert len(made) == 2  # two requests at once: two pools, never one shared
+            assert (first.read(), second.read()) == (b'{"path":"/c"}', b'{"path":"/d"}')
+        assert client.get("/e").status_code == 200
+        assert len(made) == 2
+    assert sorted(map(id, closed)) == sorted(map(id, made))
+
+
+def test_a_pool_whose_request_failed_is_taken_back() -> None:
+    calls = {"n": 0}
+
+    def answer(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectError("refused", request=request)
+        return Response(204)
+
+    made: list[MockTransport] = []
+    pools = LentPools(lambda: made.append(MockTransport(answer)) or made[-1])
+    with Client(transport=pools, base_url="http://api.test") as client:
+        with pytest.raises(ConnectError):
+            client.get("/")
+        assert client.get("/").status_code == 204
+    assert len(made) == 1

@@ -151,6 +151,13 @@ class Requester:
             self.limiter.release(None, ticket=ticket)
             API_CALLS.labels(name, "network").inc()
             kind = "timed out" if isinstance(exc, TimeoutException) else "connection failed"
+            log.warning(
+                "api_network_error",
+                api=name,
+                method=method,
+                path=path[:100],
+                error=f"{type(exc).__name__}: {exc}"[:300],
+            )
             if safe or not_sent(exc):
                 raise TransientError(
                     f"{kind} ({type(exc).__name__})", api=name, method=method, path=path
