@@ -138,12 +138,14 @@ class _GivenBack(httpx.SyncByteStream):
                 done()
 
 
-def _network_pool() -> BaseTransport:
-    return httpx.HTTPTransport(
-        limits=httpx.Limits(
-            max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY
-        )
+def _network_pools() -> LentPools:
+    """Single-connection pools over the network, sharing one TLS context (building one loads
+    the CA bundle: milliseconds of CPU and a megabyte or more each)."""
+    context = httpx.create_ssl_context()
+    limits = httpx.Limits(
+        max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY
     )
+    return LentPools(lambda: httpx.HTTPTransport(verify=context, limits=limits))
 
 
 def build_client(
@@ -157,7 +159,7 @@ def build_client(
     in-process simulators) is used as it is."""
     return httpx.Client(
         base_url=base_url.rstrip("/") + "/",
-        transport=transport if transport is not None else LentPools(_network_pool),
+        transport=transport if transport is not None else _network_pools(),
         timeout=timeout,
         headers={"Accept": "application/json", "User-Agent": "handy-alegra"},
         follow_redirects=False,
