@@ -60,9 +60,8 @@ class Runtime:
         clock = clock_from_env(os.environ.get(CLOCK_ENV))
         concurrency = max(1, int(os.environ.get(CONCURRENCY_ENV) or 4))
         read = os.environ.get(TIMEOUT_ENV)
-        timeout = (
-            Timeout(connect=5.0, read=float(read), write=10.0, pool=10.0) if read else None
-        )  # float ok
+        seconds = float(read) if read else None  # float ok: seconds, not money
+        timeout = Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if read else None
         return cls(
             load_settings(), clock=clock, rate_scale=scale, concurrency=concurrency, timeout=timeout
         )

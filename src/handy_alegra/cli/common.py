@@ -68,21 +68,41 @@ class RichProgress:
             transient=False,
             disable=not enabled or not errors.is_terminal,
         )
-        self.task: Any = None
+        self.lanes = [_Lane(self.bar)]  # the first is this progress's own
 
     def __enter__(self) -> RichProgress:
         self.bar.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._close()
+        for lane in self.lanes:
+            lane.close()
         self.bar.__exit__(None, None, None)
 
     def phase(self, description: str, total: int | None = None) -> None:
-        self._close()
-        self.task = self.bar.add_task(description, total=total)
+        self.lanes[0].phase(description, total)
 
-    def _close(self) -> None:
+    def advance(self, amount: int = 1) -> None:
+        self.lanes[0].advance(amount)
+
+    def lane(self, name: str) -> _Lane:
+        """A progress of its own on the same display (for syncs that run side by side)."""
+        self.lanes.append(_Lane(self.bar, f"{name}: "))
+        return self.lanes[-1]
+
+
+class _Lane:
+    """One line of phases on a shared display; a finished phase shows as complete."""
+
+    def __init__(self, bar: Progress, prefix: str = "") -> None:
+        self.bar, self.prefix = bar, prefix
+        self.task: Any = None
+
+    def phase(self, description: str, total: int | None = None) -> None:
+        self.close()
+        self.task = self.bar.add_task(self.prefix + description, total=total)
+
+    def close(self) -> None:
         if self.task is not None:
             done = next(t.completed for t in self.bar.tasks if t.id == self.task) or 1
             self.bar.update(self.task, total=done, completed=done)
@@ -90,27 +110,6 @@ class RichProgress:
     def advance(self, amount: int = 1) -> None:
         if self.task is not None:
             self.bar.advance(self.task, amount)
-
-    def lane(self, name: str) -> _Lane:
-        """A progress of its own on the same display (for syncs that run side by side)."""
-        return _Lane(self, name)
-
-
-class _Lane:
-    def __init__(self, parent: RichProgress, name: str) -> None:
-        self.parent, self.name = parent, name
-        self.task: Any = None
-
-    def phase(self, description: str, total: int | None = None) -> None:
-        bar = self.parent.bar
-        if self.task is not None:
-            done = next(t.completed for t in bar.tasks if t.id == self.task) or 1
-            bar.update(self.task, total=done, completed=done)
-        self.task = bar.add_task(f"{self.name}: {description}", total=total)
-
-    def advance(self, amount: int = 1) -> None:
-        if self.task is not None:
-            self.parent.bar.advance(self.task, amount)
 
 
 def print_summary(summary: RunSummary, *, as_json: bool) -> None:

@@ -36,7 +36,6 @@ class RateLimiter:
         self.api = api
         self._available = limit  # slots we may still start in the current window
         self._reset_at: float | None = None  # monotonic end of the current window
-        self._in_flight = 0
         self._flying: set[int] = set()  # tickets of the requests in flight
         self._tickets = 0
         self._confirmed = False  # whether _reset_at comes from the API or is our guess
@@ -54,7 +53,6 @@ class RateLimiter:
                     self._reset_at = now + self.window
                 if self._available > 0:
                     self._available -= 1
-                    self._in_flight += 1
                     self._tickets += 1
                     self._flying.add(self._tickets)
                     return self._tickets
@@ -69,7 +67,6 @@ class RateLimiter:
     ) -> None:
         """Hand back the slot of request ``ticket`` with what its answer said of the window."""
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
             if ticket is None and self._flying:
                 ticket = min(self._flying)
             self._flying.discard(ticket if ticket is not None else 0)
@@ -87,7 +84,7 @@ class RateLimiter:
         twice the ones sent before it, which the server had already counted: at 32 in flight
         that left a tenth of each window unused.)"""
         if ticket is None:
-            return self._in_flight
+            return len(self._flying)
         return sum(1 for t in self._flying if t > ticket)
 
     def _learn(self, info: RateInfo, now: float, unseen: int) -> None:
@@ -116,7 +113,7 @@ class RateLimiter:
             # Fixed windows follow each other: the next one ends a window later.
             missed = int((now - self._reset_at) // self.window) + 1
             self._reset_at += missed * self.window
-            self._available = self.limit - self._in_flight
+            self._available = self.limit - len(self._flying)
 
 
 _registry: dict[str, RateLimiter] = {}

@@ -90,6 +90,15 @@ def plausible(number: Decimal) -> Decimal:
     return number
 
 
+def is_plausible(number: Decimal) -> bool:
+    """Whether ``number`` can be a real amount or quantity (and be sent back exactly)."""
+    try:
+        plausible(number)
+    except ValueError:
+        return False
+    return True
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from handy_alegra.clients.alegra_records import Item, ItemTax
-from handy_alegra.clients.wire import plausible
+from handy_alegra.clients.wire import is_plausible
 from handy_alegra.mapping.verdict import Verdict, skip
 from handy_alegra.money import HUNDRED, ZERO, is_percentage, round_half_up
 
@@ -52,16 +52,21 @@ def stock(item: Item) -> Decimal | None:
     return max(total, ZERO)
 
 
+def code_problem(code: str) -> str | None:
+    """Why a (stripped) reference cannot be a Handy product code; None when it can."""
+    if not code:
+        return "no_reference"
+    if "/" in code:
+        return "slash_in_reference"
+    if len(code) > MAX_CODE:
+        return "reference_too_long"
+    return None
+
+
 def evaluate(item: Item, rules: CatalogRules) -> Verdict:
     code = (item.reference or "").strip()
     name = item.name.strip()
-    reasons: list[str] = []
-    if not code:
-        reasons.append("no_reference")
-    elif "/" in code:
-        reasons.append("slash_in_reference")
-    elif len(code) > MAX_CODE:
-        reasons.append("reference_too_long")
+    reasons = [problem] if (problem := code_problem(code)) else []
     if item.status != "active":
         reasons.append("inactive")
     if item.inventory is None and not rules.all_items:
@@ -86,7 +91,7 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
     shown_price = price_with_iva(price, ivas[0]) if ivas else price
     quantity = stock(item)
     amounts = (shown_price, quantity)
-    too_large = next((v for v in amounts if v is not None and not _sendable(v)), None)
+    too_large = next((v for v in amounts if v is not None and not is_plausible(v)), None)
     if too_large is not None:
         return skip(item.id, code, name, ["amount_too_large"], amount=str(too_large), **detail)
     desired: dict[str, object] = {
@@ -106,12 +111,3 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
         iva_tax_id=iva_taxes[0].id if iva_taxes else None,
     )
     return Verdict(item.id, code, name, True, None, detail, desired)
-
-
-def _sendable(value: Decimal) -> bool:
-    """A computed amount (a price with IVA, a stock summed) that Handy can take exactly."""
-    try:
-        plausible(value)
-    except ValueError:
-        return False
-    return True

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from handy_alegra.clients.drafts import RemissionDraft, RemissionLineDraft
 from handy_alegra.clients.handy_records import OrderLine, SalesOrder
-from handy_alegra.clients.wire import plausible
+from handy_alegra.clients.wire import is_plausible
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission_prices import LineIn, PricedLine, Pricing, price_lines
 from handy_alegra.money import cents, is_percentage
@@ -102,9 +102,7 @@ def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines |
     pricing = price_lines(inputs)
     for priced in pricing.lines:
         for amount in (priced.price, priced.quantity):
-            try:
-                plausible(amount)
-            except ValueError:
+            if not is_plausible(amount):
                 return Problem("amount_too_large", {"amount": str(amount)})
     drafts = tuple(
         _line_draft(items[line.product_code], priced)

@@ -51,7 +51,7 @@ class Faults:
             elif "int" in str(kind):
                 setattr(faults, key, int(value))
             else:
-                setattr(faults, key, float(value))
+                setattr(faults, key, float(value))  # float ok: a rate or seconds
         return faults
 
 

@@ -20,7 +20,7 @@ from handy_alegra.errors import AmbiguousWriteError, NotFoundError, ValidationEr
 from handy_alegra.mapping import clients
 from handy_alegra.mapping.customers import CODE_PREFIX
 from handy_alegra.mapping.problems import Problem
-from handy_alegra.mapping.products import MAX_CODE, active_iva_taxes
+from handy_alegra.mapping.products import active_iva_taxes, code_problem
 from handy_alegra.mapping.remission import ItemInfo
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
@@ -73,7 +73,7 @@ class ItemResolver:
                 )
 
     def _lookup(self, code: str) -> ItemInfo | None:
-        if len(code) > MAX_CODE or "/" in code:
+        if code_problem(code):
             return None  # no item can have that reference (the catalog would skip it)
         matches = [
             i
