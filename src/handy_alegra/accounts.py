@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handy_alegra.settings import SECRET_KEY_ENV
 from handy_alegra.store.tables import Account
-from handy_alegra.vault import Vault
+from handy_alegra.vault import Vault, VaultError
 
 
 class AccountError(Exception):
@@ -205,6 +206,29 @@ def update(
 
 def remove(session: Session, name: str) -> None:
     session.delete(find_row(session, name))
+
+
+def check_key(session: Session, vault: Vault) -> None:
+    """Raise ``VaultError`` unless the vault opens every stored secret (a wrong or missing key
+    found at start, not at the first sync)."""
+    failing = []
+    for name, *ciphertexts in session.execute(
+        select(Account.name, Account.alegra_token, Account.handy_token).order_by(Account.name)
+    ):
+        try:
+            for ciphertext in ciphertexts:
+                vault.decrypt(ciphertext)
+        except VaultError:
+            failing.append(name)
+    if failing:
+        shown = ", ".join(failing[:5]) + (
+            f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+        )
+        raise VaultError(
+            f"the stored secrets of {len(failing)} account(s) ({shown}) cannot be decrypted with "
+            f"{vault.source}: it is not the key they were stored with; set {SECRET_KEY_ENV} to "
+            "that key (docs/accounts.md)"
+        )
 
 
 def rotate_secrets(session: Session, vault: Vault) -> int:

@@ -13,3 +13,18 @@ RATE_LIMIT_WAITS = Counter(
     ["api"],
 )
 RATE_LIMITED = Counter("handy_alegra_rate_limited_total", "429 answers received, by API", ["api"])
+LOGIN_FAILURES = Counter(
+    "handy_alegra_login_failures_total",
+    "Failed dashboard logins, by reason (unknown_operator, wrong_password, disabled)",
+    ["reason"],
+)
+LOGIN_THROTTLED = Counter(
+    "handy_alegra_login_throttled_total",
+    "Dashboard logins refused with 429 while a username or address was locked",
+    ["scope"],
+)
+WEBHOOK_DELIVERIES = Counter(
+    "handy_alegra_webhook_deliveries_total",
+    "Alegra webhook deliveries, by outcome (recorded, verification, problem, unknown_token)",
+    ["outcome"],
+)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from pydantic import SecretStr
 
 from handy_alegra.accounts import AccountConfig
@@ -22,9 +23,12 @@ from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.requester import RetryPolicy
 from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
 from handy_alegra.http import BaseTransport, Client, Timeout, build_client
-from handy_alegra.settings import Settings, load_settings
+from handy_alegra.private_files import private_folder
+from handy_alegra.settings import INSECURE_HTTP_ENV, Settings, load_settings
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
+
+log = structlog.get_logger("handy_alegra.runtime")
 
 RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
 CONCURRENCY_ENV = "HANDY_ALEGRA_CONCURRENCY"
@@ -62,13 +66,22 @@ class Runtime:
         read = os.environ.get(TIMEOUT_ENV)
         seconds = float(read) if read else None  # float ok: seconds, not money
         timeout = Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if read else None
+        settings = load_settings()
+        if settings.allow_insecure_http:
+            log.warning(
+                "insecure_http_allowed",
+                setting=INSECURE_HTTP_ENV,
+                risk="API tokens may travel in clear to hosts other than loopback; lab use only",
+            )
         return cls(
-            load_settings(), clock=clock, rate_scale=scale, concurrency=concurrency, timeout=timeout
+            settings, clock=clock, rate_scale=scale, concurrency=concurrency, timeout=timeout
         )
 
     @property
     def store(self) -> Store:
         if self._store is None:
+            if self.settings.create_home:
+                private_folder(self.settings.home)
             self._store = Store.open(self.settings.database_url)
         return self._store
 

@@ -1,4 +1,5 @@
-"""Where things live. Read from the environment when asked, never at import."""
+"""Where things live, and the deployment's switches. Read from the environment when asked,
+never at import."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from pathlib import Path
 DATABASE_URL_ENV = "HANDY_ALEGRA_DATABASE_URL"
 SECRET_KEY_ENV = "HANDY_ALEGRA_SECRET_KEY"
 HOME_ENV = "HANDY_ALEGRA_HOME"
+#: Lab setups only: lets API and public URLs use plain http to hosts other than loopback.
+INSECURE_HTTP_ENV = "HANDY_ALEGRA_ALLOW_INSECURE_HTTP"
+TRUE = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,11 @@ class Settings:
     home: Path
     database_url: str
     secret_key: str | None  # Fernet key(s), comma-separated, newest first
+    #: The store is the default SQLite file in ``home``, so ``home`` is created (0700) if
+    #: missing; a store URL given explicitly must point into a folder that exists.
+    create_home: bool = False
+    #: Plain http to non-loopback hosts accepted (credentials travel in clear): lab only.
+    allow_insecure_http: bool = False
 
     @property
     def key_file(self) -> Path:
@@ -31,7 +40,17 @@ def default_home() -> Path:
     return Path(base).expanduser() / "handy-alegra"
 
 
+def flag(name: str) -> bool:
+    return (os.environ.get(name) or "").strip().lower() in TRUE
+
+
 def load_settings() -> Settings:
     home = default_home()
-    url = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{home / 'handy-alegra.sqlite3'}"
-    return Settings(home=home, database_url=url, secret_key=os.environ.get(SECRET_KEY_ENV))
+    given = os.environ.get(DATABASE_URL_ENV)
+    return Settings(
+        home=home,
+        database_url=given or f"sqlite:///{home / 'handy-alegra.sqlite3'}",
+        secret_key=os.environ.get(SECRET_KEY_ENV),
+        create_home=not given,
+        allow_insecure_http=flag(INSECURE_HTTP_ENV),
+    )

@@ -9,11 +9,13 @@ every key; encryption uses the first, so rotating is: put a new key first, run
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from handy_alegra.settings import Settings
+from handy_alegra.private_files import tighten
+from handy_alegra.settings import SECRET_KEY_ENV, Settings
 
 
 class VaultError(Exception):
@@ -21,14 +23,17 @@ class VaultError(Exception):
 
 
 class Vault:
-    def __init__(self, keys: list[bytes]) -> None:
+    def __init__(self, keys: list[bytes], source: str = SECRET_KEY_ENV) -> None:
+        """``source``: where the keys came from, named in error messages."""
+        self.source = source
         if not keys:
-            raise VaultError("no encryption key")
+            raise VaultError(f"{source} holds no encryption key")
         try:
             self._fernet = MultiFernet([Fernet(k) for k in keys])
         except ValueError:
             raise VaultError(
-                "the secret key is not a valid Fernet key (32 url-safe base64-encoded bytes)"
+                f"{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with `handy-alegra secrets generate-key`"
             ) from None
 
     def __repr__(self) -> str:
@@ -39,7 +44,7 @@ class Vault:
         if settings.secret_key:
             keys = [k.strip().encode() for k in settings.secret_key.split(",") if k.strip()]
             return cls(keys)
-        return cls([_key_file(settings.key_file)])
+        return cls([_key_file(settings.key_file)], f"the key file {settings.key_file}")
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -49,8 +54,8 @@ class Vault:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
             raise VaultError(
-                "a stored secret cannot be decrypted with the configured key(s); "
-                f"is {('HANDY_ALEGRA_SECRET_KEY')} the key it was stored with?"
+                f"the stored secrets cannot be decrypted with {self.source}: it is not the key "
+                f"they were stored with; set {SECRET_KEY_ENV} to that key (docs/accounts.md)"
             ) from None
 
     def rotate(self, ciphertext: str) -> str:
@@ -62,11 +67,23 @@ class Vault:
 
 
 def _key_file(path: Path) -> bytes:
-    if path.exists():
+    """The key in ``path``, created (0600, in a 0700 folder) on first use. Processes starting
+    together agree on one key: each writes a candidate apart and links it into place; the
+    first link wins and the others read it."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    tighten(path)
+    try:
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
-    return key
+    except OSError as exc:
+        raise VaultError(f"cannot read the key file {path}: {exc.strerror}") from None

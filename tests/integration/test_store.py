@@ -14,7 +14,7 @@ from handy_alegra import accounts
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.settings import Settings
 from handy_alegra.store import sync_state
-from handy_alegra.store.database import Store, upgrade
+from handy_alegra.store.database import Store, StoreError, upgrade
 from handy_alegra.store.tables import Account, HandyRecord
 from handy_alegra.vault import Vault, VaultError
 
@@ -168,3 +168,48 @@ def test_the_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
     assert settings.key_file.stat().st_mode & 0o777 == 0o600
     token = vault.encrypt("x")
     assert Vault.from_settings(settings).decrypt(token) == "x"  # the same key next time
+    assert settings.key_file.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_new_sqlite_store_is_private_and_an_existing_open_one_is_made_private(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = tmp_path / "fresh.sqlite3"
+    Store.open(f"sqlite:///{fresh}").dispose()
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "fresh.sqlite3.lock").stat().st_mode & 0o777 == 0o600
+    old = tmp_path / "old.sqlite3"
+    Store.open(f"sqlite:///{old}").dispose()
+    old.chmod(0o644)
+    Store.open(f"sqlite:///{old}").dispose()
+    assert old.stat().st_mode & 0o777 == 0o600
+    assert "file_made_private" in capsys.readouterr().err
+    key_file = tmp_path / "home" / "secret.key"
+    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    key_file.chmod(0o644)
+    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:////nonexistent/dir/x.sqlite3", "the folder of the SQLite store does not exist"),
+        ("postgresql://u:pw@127.0.0.1:1/x", "cannot connect to the PostgreSQL store"),
+        ("oracle://u@h/x", "unsupported database"),
+        ("::", "is not a database URL"),
+    ],
+)
+def test_a_store_that_cannot_open_says_what_where_and_what_to_do(url: str, expected: str) -> None:
+    with pytest.raises(StoreError, match=expected) as raised:
+        Store.open(url)
+    assert ":pw@" not in str(raised.value)
+    assert not Path("/nonexistent").exists()
+
+
+def test_a_damaged_sqlite_file_is_a_store_error_and_left_untouched(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(b"\x00garbage" * 512)
+    with pytest.raises(StoreError, match="damaged or not an SQLite database"):
+        Store.open(f"sqlite:///{damaged}")
+    assert damaged.read_bytes() == b"\x00garbage" * 512

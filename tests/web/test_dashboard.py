@@ -58,7 +58,7 @@ def test_every_page_but_the_public_ones_needs_login(web: Browser) -> None:
     assert web.get("/accounts/acme", follow_redirects=False).headers["location"] == (
         "/login?next=/accounts/acme"
     )
-    assert web.get("/healthz").json() == {"status": "ok"}
+    assert web.get("/healthz").json() == {"status": "ok", "store": "ok", "key": "ok"}
     assert web.get("/metrics").status_code == 200
     assert web.client.post("/webhooks/alegra/not-a-token").status_code == 404
     assert "Contraseña" in web.get("/login").text

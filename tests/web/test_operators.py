@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +86,33 @@ def test_operators_need_a_name_a_long_password_and_a_known_language(
         operators.add(session, username, password, now=rt.clock.now(), language=language)
     with pytest.raises(AccountError, match="no operator named"), rt.store.session() as session:
         operators.set_password(session, "nadie", "bastante-larga")
+
+
+def test_operators_list_disable_enable_and_remove(rt: Runtime) -> None:
+    env = {"HANDY_ALEGRA_OPERATOR_PASSWORD": "primera-clave"}
+    for name in ("maria", "jose"):
+        assert runner.invoke(app, ["operators", "add", name], obj=rt, env=env).exit_code == 0
+    with rt.store.session() as session:
+        row = operators.find(session, "maria")
+        assert row is not None
+        operators.start_session(session, row, now=rt.clock.now(), address="10.0.0.1")
+    listed = runner.invoke(app, ["operators", "list", "--json"], obj=rt)
+    assert listed.exit_code == 0, listed.output
+    rows = {r["username"]: r for r in json.loads(listed.stdout)}
+    assert rows["maria"]["state"] == "active" and rows["maria"]["sessions"] == 1
+    assert rows["jose"]["sessions"] == 0
+    assert "scrypt" not in listed.stdout
+    disabled = runner.invoke(app, ["operators", "disable", "maria"], obj=rt)
+    assert disabled.exit_code == 0
+    assert "1 open session(s) ended" in disabled.output
+    with rt.store.session() as session:
+        assert operators.authenticate(session, "maria", "primera-clave") is None
+    assert runner.invoke(app, ["operators", "enable", "maria"], obj=rt).exit_code == 0
+    with rt.store.session() as session:
+        assert operators.authenticate(session, "maria", "primera-clave") is not None
+    removed = runner.invoke(app, ["operators", "remove", "jose", "--yes"], obj=rt)
+    assert removed.exit_code == 0
+    assert stored(rt, "jose") is None
+    unknown = runner.invoke(app, ["operators", "disable", "nadie"], obj=rt)
+    assert unknown.exit_code == 2
+    assert "no operator named 'nadie'" in unknown.output

@@ -46,7 +46,7 @@ def test_serve_with_the_service_answers_and_stops_on_sigterm(tmp_path: Path) -> 
         assert first.strip().endswith("(with the service)")
         base = first.split()[2]
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as answer:
-            assert json.loads(answer.read()) == {"status": "ok"}
+            assert json.loads(answer.read()) == {"status": "ok", "store": "ok", "key": "ok"}
         with urllib.request.urlopen(f"{base}/accounts", timeout=10) as answer:
             assert answer.url.endswith("/login")
             assert "Contraseña" in answer.read().decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from handy_alegra import __version__, logs
+from handy_alegra.cli import common
 
 app = typer.Typer(
     name="handy-alegra",
@@ -34,9 +35,13 @@ def root(
     log_json: bool = typer.Option(
         False, envvar="HANDY_ALEGRA_LOG_JSON", help="Write logs as JSON lines (for services)."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", envvar="HANDY_ALEGRA_DEBUG", help="Show tracebacks of failures."
+    ),
 ) -> None:
     """handy-alegra: Handy ⇄ Alegra integration service."""
     logs.configure(json=log_json, level=log_level)
+    common.DEBUG.set(debug)
 
 
 def _register() -> None:
@@ -61,4 +66,13 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The console script: a failure an operator can fix (the store, the key, the
+    configuration) is one line on stderr and exit code 2; ``--debug`` shows the traceback."""
+    try:
+        app()
+    except Exception as exc:
+        line = common.one_line(exc)
+        if line is None or common.DEBUG.get():
+            raise
+        common.errors.print(f"[bold red]error:[/] {line}", highlight=False)
+        raise SystemExit(common.EXIT_USAGE) from None

@@ -23,6 +23,7 @@ from rich.table import Table
 from handy_alegra import reasons
 from handy_alegra.accounts import AccountError
 from handy_alegra.runtime import Runtime
+from handy_alegra.store.database import StoreError, explain, is_store_failure
 from handy_alegra.sync.summary import RunSummary
 from handy_alegra.vault import VaultError
 
@@ -30,6 +31,32 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 
 EXIT_USAGE = 2
+
+
+class _Flag:
+    """A process-wide switch set by the root command (``--debug``)."""
+
+    def __init__(self) -> None:
+        self.value = False
+
+    def set(self, value: bool) -> None:
+        self.value = value
+
+    def get(self) -> bool:
+        return self.value
+
+
+DEBUG = _Flag()
+
+
+def one_line(exc: BaseException) -> str | None:
+    """The line an operator reads for a failure they can fix; None for anything else (a bug:
+    its traceback is shown)."""
+    if isinstance(exc, AccountError | VaultError | StoreError):
+        return str(exc)
+    if is_store_failure(exc):
+        return explain(exc, "the store")
+    return None
 
 
 def runtime(ctx: typer.Context) -> Runtime:
@@ -50,8 +77,11 @@ def reported() -> Iterator[None]:
     """Turn the errors an operator can fix into a message and exit code 2."""
     try:
         yield
-    except (AccountError, VaultError) as exc:
-        fail(str(exc))
+    except Exception as exc:
+        line = one_line(exc)
+        if line is None or DEBUG.get():
+            raise
+        fail(line)
 
 
 class RichProgress:

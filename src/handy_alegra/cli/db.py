@@ -7,7 +7,6 @@ from cryptography.fernet import Fernet
 
 from handy_alegra import accounts
 from handy_alegra.cli.common import console, reported, runtime
-from handy_alegra.store.database import make_engine, upgrade
 
 db = typer.Typer(help="The state store.", no_args_is_help=True)
 secrets = typer.Typer(help="The key that encrypts stored tokens.", no_args_is_help=True)
@@ -22,15 +21,9 @@ def db_upgrade(ctx: typer.Context) -> None:
         HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra db upgrade
     """
     rt = runtime(ctx)
-    engine = make_engine(rt.settings.database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    console.print(
-        f"The store is up to date ({engine.url.render_as_string(hide_password=True)}).",
-        highlight=False,
-    )
+    with reported():
+        place = rt.store.where  # opening the store migrates it
+    console.print(f"The store is up to date ({place}).", highlight=False)
 
 
 @secrets.command("generate-key")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import threading
+from datetime import timedelta
 from types import FrameType
 
 import typer
 import uvicorn
+from rich.table import Table
 
-from handy_alegra import operators
+from handy_alegra import accounts, operators
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 
@@ -59,8 +62,74 @@ def passwd(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
     rt = runtime(ctx)
     password = _password("New password")
     with reported(), rt.store.session() as session:
-        operators.set_password(session, username, password)
-    console.print(f"Password of {username} changed.", highlight=False)
+        ended = operators.set_password(session, username, password)
+    console.print(
+        f"Password of {username} changed; {ended} open session(s) ended.", highlight=False
+    )
+
+
+@group.command("list")
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The operators, their state and their sessions not yet expired (no password hashes)."""
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        rows = operators.listing(session, rt.clock.now())
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("username", "language", "state", "sessions", "added")
+    for row in rows:
+        table.add_row(
+            str(row["username"]),
+            str(row["language"]),
+            str(row["state"]),
+            str(row["sessions"]),
+            str(row["created_at"])[:16],
+        )
+    console.print(table)
+
+
+@group.command("remove")
+def remove(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+) -> None:
+    """Remove an operator; their open sessions end at once.
+
+    Example:
+
+        handy-alegra operators remove maria --yes
+    """
+    rt = runtime(ctx)
+    if not yes:
+        typer.confirm(f"Remove the operator {username!r}?", abort=True)
+    with reported(), rt.store.session() as session:
+        operators.remove(session, username)
+    console.print(f"Operator {username} removed.", highlight=False)
+
+
+@group.command("disable")
+def disable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
+    """Stop an operator from logging in (kept, to enable again); their open sessions end.
+
+    Example:
+
+        handy-alegra operators disable maria
+    """
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        ended = operators.set_disabled(session, username, True, now=rt.clock.now())
+    console.print(f"Operator {username} disabled; {ended} open session(s) ended.", highlight=False)
+
+
+@group.command("enable")
+def enable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
+    """Let a disabled operator log in again."""
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        operators.set_disabled(session, username, False, now=rt.clock.now())
+    console.print(f"Operator {username} enabled.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -77,7 +146,16 @@ def register(app: typer.Typer) -> None:
         tick: float = typer.Option(15.0, help="With --with-service: seconds between looks."),
         concurrency: int = typer.Option(4, help="With --with-service: accounts side by side."),
         secure_cookies: bool = typer.Option(
-            False, "--secure-cookies", help="Send the session cookie over HTTPS only."
+            False,
+            "--secure-cookies",
+            help="Behind TLS: cookies over HTTPS only, and browsers told to keep to HTTPS.",
+        ),
+        session_idle_minutes: int = typer.Option(
+            30,
+            envvar="HANDY_ALEGRA_SESSION_IDLE_MINUTES",
+            min=1,
+            max=12 * 60,
+            help="A dashboard session unused this long ends.",
         ),
     ) -> None:
         """Serve the dashboard, /healthz, /metrics and the Alegra webhook receiver.
@@ -93,7 +171,13 @@ def register(app: typer.Typer) -> None:
 
         rt = runtime(ctx)
         with reported():
-            web = create_app(rt, https_only=secure_cookies)
+            web = create_app(
+                rt,
+                https_only=secure_cookies,
+                session_idle=timedelta(minutes=session_idle_minutes),
+            )
+            with rt.store.session() as session:  # a wrong key refuses to start
+                accounts.check_key(session, rt.vault)
         try:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             sock = socket.create_server((host, port), family=family)

@@ -1,7 +1,17 @@
-"""Opening the store: engine, sessions, and migrations (Alembic) on open."""
+"""Opening the store: engine, sessions, and migrations (Alembic) on open.
+
+Whatever keeps the store from opening — a malformed URL, a SQLite folder that does not exist,
+a damaged file, a PostgreSQL that does not answer, a schema from a newer release — is a
+``StoreError`` whose message says what failed, where, and what to do. A SQLite store is
+created private (0600, like its lock file); an existing one readable by others is made
+private on open, with a warning. Migrations are serialised across processes: a file lock
+beside a SQLite database, an advisory lock on PostgreSQL.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,13 +19,30 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from handy_alegra.private_files import private_file, tighten
+
+try:  # POSIX; elsewhere concurrent first starts on SQLite are not serialised
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Serialises concurrent upgrades of one PostgreSQL database (any constant will do).
 _UPGRADE_LOCK = 7_246_115_001
+#: Seconds to wait for PostgreSQL to accept a connection (unless the URL says otherwise).
+CONNECT_TIMEOUT = 10
+URL_HINT = "use sqlite:////absolute/path/file.sqlite3 or postgresql://user:password@host/db"
+ENV = "HANDY_ALEGRA_DATABASE_URL"
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message says what, where and what to do."""
 
 
 def normalize_url(url: str) -> str:
@@ -26,16 +53,68 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def masked(url: str) -> str:
+    """A URL as it may be shown: its password replaced by ***."""
+    return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> URL:
+    """The store's URL, or a ``StoreError`` saying why it is not one we can use."""
+    try:
+        parsed = make_url(normalize_url(url.strip()))
+    except (ArgumentError, ValueError):
+        raise StoreError(f"{ENV} is not a database URL ({masked(url)!r}); {URL_HINT}") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"{ENV} names an unsupported database ({backend!r} in {masked(url)!r}); {URL_HINT}"
+        )
+    if backend == "postgresql" and not parsed.database:
+        raise StoreError(f"{ENV} names no database ({masked(url)!r}); {URL_HINT}")
+    return parsed
+
+
+def where(engine_or_url: Engine | URL) -> str:
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else engine_or_url
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite store {url.database or ':memory:'}"
+    return f"the PostgreSQL store {url.render_as_string(hide_password=True)}"
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL (None: in memory)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if str(url.database).startswith("file:"):
+        return None  # a URI filename: left to SQLite
+    return Path(str(url.database)).expanduser()
+
+
 def make_engine(url: str) -> Engine:
-    url = normalize_url(url)
-    parsed = make_url(url)
+    parsed = parse_url(url)
+    path = sqlite_file(parsed)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if path is not None:
+            if not path.parent.is_dir():
+                raise StoreError(
+                    f"the folder of the SQLite store does not exist: {path.parent}; create it, "
+                    f"or fix {ENV}"
+                )
+            if path.exists() and not path.is_file():
+                raise StoreError(f"the SQLite store {path} is not a file; fix {ENV}")
+            private_file(path)
+            for companion in ("-wal", "-shm"):
+                tighten(path.with_name(path.name + companion))
+        engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+    try:
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"{ENV} names an unsupported driver ({masked(url)!r}); {URL_HINT}"
+        ) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -55,14 +134,65 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive lock on ``<database>.lock`` (held by one process at a time)."""
+    if path is None or fcntl is None:
+        yield
+        return
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (safe to call on every start)."""
-    with engine.begin() as connection:
+    """Bring the schema to ``revision`` (safe to call on every start, by many processes at
+    once: they take turns)."""
+    with _file_lock(sqlite_file(engine.url)), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _UPGRADE_LOCK})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def explain(exc: BaseException, place: str) -> str:
+    """One line about a database failure: what, where, what to do."""
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if isinstance(exc, CommandError):
+        return (
+            f"{place} has a schema this release does not know ({exc}); it was migrated by a "
+            "newer handy-alegra: install that release, or restore a backup"
+        )
+    original = getattr(exc, "orig", None) or exc
+    detail = " ".join(str(original).split())[:300] or type(original).__name__
+    lowered = detail.lower()
+    if "file is not a database" in lowered or "malformed" in lowered:
+        return (
+            f"{place} is damaged or not an SQLite database ({detail}); restore it from a "
+            f"backup, or point {ENV} to another file"
+        )
+    if "unable to open database file" in lowered or "readonly" in lowered:
+        return f"cannot open {place} ({detail}); check that this user may read and write it"
+    if "database is locked" in lowered:
+        return f"{place} stayed locked by another process ({detail}); try again"
+    if "connection" in lowered or "could not translate host" in lowered or "timeout" in lowered:
+        return (
+            f"cannot connect to {place} ({detail}); check that the server runs and that {ENV} "
+            "is right"
+        )
+    return f"{place} failed ({detail}); run with --debug for the details"
+
+
+#: Failures of the store a person can fix (a bug in a statement is not one of them).
+def is_store_failure(exc: BaseException) -> bool:
+    return isinstance(exc, StoreError | CommandError) or (
+        isinstance(exc, DBAPIError) and not isinstance(exc, IntegrityError)
+    )
 
 
 class Store:
@@ -74,14 +204,28 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
+        """Open (and migrate) the store; raises ``StoreError`` saying what to fix."""
         engine = make_engine(url)
-        if migrate:
-            upgrade(engine)
+        try:
+            if migrate:
+                upgrade(engine)
+            else:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            engine.dispose()
+            if is_store_failure(exc):
+                raise StoreError(explain(exc, where(engine))) from exc
+            raise
         return cls(engine)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def where(self) -> str:
+        return where(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

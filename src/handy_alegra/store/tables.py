@@ -23,7 +23,10 @@ class Account(Base):
     """One company: its credentials (encrypted) and its settings."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("webhook_token", name="uq_accounts_webhook_token"),)
+    __table_args__ = (
+        UniqueConstraint("webhook_token", name="uq_accounts_webhook_token"),
+        UniqueConstraint("webhook_token_hash", name="uq_accounts_webhook_token_hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -50,6 +53,8 @@ class Account(Base):
     alert_webhook_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     alert_email: Mapped[str | None] = mapped_column(String(300), nullable=True)
     webhook_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: sha256 of the token: the receiver looks the account up by it (no timing to learn from)
+    webhook_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     webhook_public_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -266,6 +271,23 @@ class Operator(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="es", server_default="es")
     created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)  # may not log in
+
+
+class OperatorSession(Base):
+    """One signed-in browser: the cookie holds a random token, this row its sha256. Logging
+    out, a new password, disabling or removing the operator delete rows; a row unused for
+    the idle limit, or older than the lifetime limit, no longer signs anyone in."""
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (Index("ix_operator_sessions_operator", "operator_id"),)
 
 
 class Alert(Base):
@@ -297,5 +319,6 @@ class WebhookEvent(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     __table_args__ = (Index("ix_webhook_events_pending", "account_id", "processed_at"),)

@@ -1,22 +1,30 @@
 """Operators' sessions: log in and out, the language switch, the login requirement and the CSRF
 check every form goes through.
 
-The session is Starlette's signed cookie. It holds the operator's id, a fingerprint of their
-password hash (changing the password ends every session), the language and the CSRF token.
+The browser keeps Starlette's signed cookie: the session token (whose sha256 is a row in the
+store: ``operators.session_operator``), the language, the CSRF token and one-time messages.
+Ending the row ends the session whatever the cookie says. Failed logins are throttled
+(``throttle``), logged and counted; a browser where an operator logged in before carries a
+signed device cookie that its username's lock does not hold back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
+import structlog
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from handy_alegra import operators
+from handy_alegra.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import Operator
 from handy_alegra.web import i18n
@@ -29,8 +37,14 @@ from handy_alegra.web.render import (
     runtime,
     t,
 )
+from handy_alegra.web.throttle import LoginThrottle, username_key
+
+log = structlog.get_logger("handy_alegra.web.auth")
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+DEVICE_COOKIE = "handy_alegra_device"
+DEVICE_DAYS = 30
+DEVICE_NAMES = 5  # operators remembered per browser
 
 
 class LoginRequired(Exception):
@@ -47,6 +61,27 @@ class SignedIn:
     username: str
 
 
+@dataclass
+class AuthSettings:
+    """How the dashboard signs operators in (``create_app`` builds it)."""
+
+    secret: str
+    throttle: LoginThrottle
+    idle: timedelta = operators.SESSION_IDLE
+    lifetime: timedelta = operators.SESSION_LIFETIME
+    https_only: bool = False
+    devices: URLSafeTimedSerializer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.devices = URLSafeTimedSerializer(self.secret, salt="handy-alegra device")
+
+
+def settings(request: Request) -> AuthSettings:
+    found = request.app.state.auth
+    assert isinstance(found, AuthSettings)
+    return found
+
+
 def session_key(rt: Runtime) -> str:
     """The cookie-signing key, derived from the deployment's secret key (or key file), so that
     every process of one deployment agrees and nothing new needs keeping."""
@@ -57,20 +92,25 @@ def session_key(rt: Runtime) -> str:
     return hmac.new(base.encode(), b"handy-alegra dashboard sessions", hashlib.sha256).hexdigest()
 
 
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def current(request: Request) -> SignedIn | None:
+    """The operator this request's session signs in, if it is still alive."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
+        return None
+    rt, auth = runtime(request), settings(request)
+    with rt.store.session() as session:
+        row = operators.session_operator(
+            session, token, now=rt.clock.now(), idle=auth.idle, lifetime=auth.lifetime
+        )
+        return SignedIn(row.id, row.username) if row is not None else None
 
 
 def require_operator(request: Request) -> SignedIn:
-    operator_id = request.session.get("operator_id")
-    if not isinstance(operator_id, int):
+    signed_in = current(request)
+    if signed_in is None:
+        _sign_out(request)
         raise LoginRequired
-    with runtime(request).store.session() as session:
-        row = session.get(Operator, operator_id)
-        if row is None or request.session.get("pw") != _fingerprint(row.password_hash):
-            _sign_out(request)
-            raise LoginRequired
-        return SignedIn(row.id, row.username)
+    return signed_in
 
 
 async def check_csrf(request: Request) -> None:
@@ -115,12 +155,45 @@ def csrf_rejected(request: Request) -> HTMLResponse:
     )
 
 
+def address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _known_devices(request: Request) -> list[str]:
+    """The usernames that logged in from this browser (from its signed device cookie)."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return []
+    try:
+        names = settings(request).devices.loads(cookie, max_age=DEVICE_DAYS * 86400)
+    except BadSignature:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _remember_device(request: Request, response: Response, username: str) -> None:
+    auth = settings(request)
+    names = [username_key(username)] + [
+        n for n in _known_devices(request) if n != username_key(username)
+    ]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        auth.devices.dumps(names[:DEVICE_NAMES]),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=auth.https_only,
+    )
+
+
 @router.get("/login")
 def login_page(
     request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
 ) -> Response:
-    if isinstance(request.session.get("operator_id"), int):
+    if current(request) is not None:
         return redirect(local_path(next_url))
+    if "sid" in request.session:
+        _sign_out(request)
     return page(request, "login.html", next=local_path(next_url))
 
 
@@ -131,24 +204,59 @@ def login(
     password: Annotated[str, Form()] = "",
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    with runtime(request).store.session() as session:
-        row = operators.authenticate(session, username, password)
-        found = (row.id, row.username, row.language, row.password_hash) if row else None
-    if found is None:
+    rt, auth, client = runtime(request), settings(request), address(request)
+    trusted = username_key(username) in _known_devices(request)
+    held = auth.throttle.locked(username, client, trusted=trusted)
+    if held is not None:
+        scope, seconds = held
+        LOGIN_THROTTLED.labels(scope).inc()
+        log.warning("login_throttled", scope=scope, address=client, retry_after=seconds)
+        answer = page(
+            request,
+            "login.html",
+            429,
+            error=t(request, "login.throttled", minutes=math.ceil(seconds / 60)),
+            username=username,
+            next=next_url,
+        )
+        answer.headers["Retry-After"] = str(seconds)
+        return answer
+    now = rt.clock.now()
+    with rt.store.session() as session:
+        row, why = operators.check_login(session, username, password)
+        if row is not None:
+            operators.purge_sessions(session, now=now, idle=auth.idle, lifetime=auth.lifetime)
+            token = operators.start_session(session, row, now=now, address=client)
+            found = (row.username, row.language)
+    if row is None:
+        auth.throttle.failed(username, client, trusted=trusted)
+        LOGIN_FAILURES.labels(why).inc()
+        log.warning(
+            "login_failed",
+            reason=why,
+            username=username[:100] if why != operators.UNKNOWN else "(unknown)",
+            address=client,
+        )
         error = t(request, "login.failed")
         return page(request, "login.html", 401, error=error, username=username, next=next_url)
-    operator_id, name, preferred, password_hash = found
+    auth.throttle.succeeded(username, client)
+    name, preferred = found
+    log.info("login", username=name, address=client)
     lang = request.session.get("lang") or preferred
     request.session.clear()  # a fresh session (and CSRF token) on every login
-    request.session.update(
-        operator_id=operator_id, username=name, pw=_fingerprint(password_hash), lang=lang
-    )
+    request.session.update(sid=token, username=name, lang=lang)
     csrf_token(request)
-    return redirect(local_path(next_url))
+    response = redirect(local_path(next_url))
+    _remember_device(request, response, name)
+    return response
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        with runtime(request).store.session() as session:
+            operators.end_session(session, token)
     _sign_out(request)
     return redirect("/login")
 
@@ -161,10 +269,10 @@ def switch_language(
 ) -> Response:
     chosen = i18n.normalize(lang)
     request.session["lang"] = chosen
-    operator_id = request.session.get("operator_id")
-    if isinstance(operator_id, int):
+    signed_in = current(request)
+    if signed_in is not None:
         with runtime(request).store.session() as session:
-            row = session.get(Operator, operator_id)
+            row = session.get(Operator, signed_in.id)
             if row is not None:
                 row.language = chosen
     return redirect(local_path(next_url))

@@ -24,6 +24,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.password": ("Contraseña", "Password"),
     "login.submit": ("Entrar", "Log in"),
     "login.failed": ("Usuario o contraseña incorrectos.", "Wrong username or password."),
+    "login.throttled": (
+        "Demasiados intentos fallidos. Espera {minutes} min y vuelve a intentarlo.",
+        "Too many failed attempts. Wait {minutes} min and try again.",
+    ),
     "csrf.title": ("Formulario rechazado", "Form refused"),
     "csrf.failed": (
         "El formulario caducó o no salió de esta página. Vuelve a cargar la página e "
