@@ -52,13 +52,13 @@ def world(clock: ManualClock) -> World:
 def alegra_client_for(
     sim: AlegraSimulator, email: str, token: str, clock: ManualClock
 ) -> AlegraClient:
-    http = Client(base_url="http://alegra.test/api/v1/", transport=MockTransport(sim.handle))
+    http = Client(base_url="https://alegra.test/api/v1/", transport=MockTransport(sim.handle))
     limiter = RateLimiter(150, 60.0, clock, api="alegra")
     return AlegraClient(http, email=email, token=token, clock=clock, limiter=limiter)
 
 
 def handy_client_for(sim: HandySimulator, token: str, clock: ManualClock) -> HandyClient:
-    http = Client(base_url="http://handy.test/api/v2/", transport=MockTransport(sim.handle))
+    http = Client(base_url="https://handy.test/api/v2/", transport=MockTransport(sim.handle))
     limiter = RateLimiter(500, 60.0, clock, api="handy")
     return HandyClient(http, token=token, clock=clock, limiter=limiter)
 
@@ -116,14 +116,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.sqlite3'}"
 
 
-ALEGRA_SIM = "http://alegra.sim/api/v1"
-HANDY_SIM = "http://handy.sim/api/v2"
+ALEGRA_SIM = "https://alegra.sim/api/v1"
+HANDY_SIM = "https://handy.sim/api/v2"
 
 
 def make_runtime(world: World, url: str, tmp_path: Path, clock: ManualClock) -> Runtime:
     settings = Settings(tmp_path, url, Fernet.generate_key().decode())
     transports = {
-        "http://alegra.sim": MockTransport(world.alegra.handle),
-        "http://handy.sim": MockTransport(world.handy.handle),
+        "https://alegra.sim": MockTransport(world.alegra.handle),
+        "https://handy.sim": MockTransport(world.handy.handle),
     }
     return Runtime(settings, clock=clock, transports=transports)

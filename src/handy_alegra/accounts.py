@@ -7,6 +7,8 @@ APIs is ``activation.py``'s job.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -16,6 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handy_alegra import urls
 from handy_alegra.settings import SECRET_KEY_ENV
 from handy_alegra.store.tables import Account
 from handy_alegra.vault import Vault, VaultError
@@ -23,6 +26,42 @@ from handy_alegra.vault import Vault, VaultError
 
 class AccountError(Exception):
     """A problem with an account that the operator must fix; the message says how."""
+
+
+#: The countries whose rules this service knows.
+COUNTRIES = ("MX", "CO")
+#: An account name: 1 to 64 characters, ASCII letters, digits, ``.``, ``_`` and ``-``,
+#: starting with a letter or a digit (it appears in commands, URLs and logs as it is).
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+NAME_RULE = (
+    "1 to 64 characters: letters without accents, digits, '.', '_' or '-', starting with a "
+    "letter or a digit"
+)
+
+
+def check_name(name: str) -> str:
+    """The account name, trimmed, or ``AccountError`` (shared by every command and page)."""
+    trimmed = name.strip()
+    if not NAME.fullmatch(trimmed):
+        raise AccountError(f"{name!r} is not a valid account name: use {NAME_RULE}")
+    return trimmed
+
+
+def check_country(country: str) -> str:
+    """``MX`` or ``CO`` (any case), else ``AccountError``."""
+    code = country.strip().upper()
+    if code not in COUNTRIES:
+        raise AccountError(f"{country!r} is not a supported country: use {' or '.join(COUNTRIES)}")
+    return code
+
+
+def check_url(url: str, what: str, *, allow_insecure: bool = False) -> str:
+    """An API or public base URL, trimmed, or ``AccountError`` saying what is wrong: https, or
+    plain http to loopback only (``urls``)."""
+    found = urls.problem(url, allow_insecure=allow_insecure)
+    if found is not None:
+        raise AccountError(f"{what}: {found}")
+    return url.strip()
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,11 @@ def to_config(row: Account, vault: Vault) -> AccountConfig:
     )
 
 
+def token_digest(token: str) -> str:
+    """What the store keeps to find an account by its webhook token (sha256, hex)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def find_row(session: Session, name: str) -> Account:
     row = session.scalar(select(Account).where(Account.name == name))
     if row is None:
@@ -194,6 +238,9 @@ def update(
         raise AccountError(f"cannot change {', '.join(sorted(unknown))}")
     for key, value in changes.items():
         setattr(row, key, value)
+    if "webhook_token" in changes:
+        token = changes["webhook_token"]
+        row.webhook_token_hash = token_digest(token) if token else None
     if alegra_email is not None:
         row.alegra_email = alegra_email
     if alegra_token is not None:

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handy_alegra import accounts
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
+from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.alegra_records import PriceList, Warehouse
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import Named
 from handy_alegra.errors import ApiError, AuthenticationError, TransientError
 from handy_alegra.runtime import Runtime
@@ -57,8 +59,8 @@ def check(
 ) -> Checked:
     """Check the credentials, the price list, the company's country, the warehouse and (for
     Colombia) Handy's person categories. Raises ``ActivationError`` with what to fix."""
-    alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
-    handy = runtime.handy_client(creds.handy_url, creds.handy_token)
+    country = _checked(accounts.check_country, country)
+    alegra, handy = _clients(runtime, creds)
     warnings: list[str] = []
     company = _call(
         "Alegra",
@@ -92,6 +94,28 @@ def check(
     return Checked(company.name, company.country, chosen, found_warehouse, warnings)
 
 
+def _checked(check: Callable[..., str], *args: str, **options: bool) -> str:
+    try:
+        return check(*args, **options)
+    except AccountError as exc:
+        raise ActivationError(str(exc)) from None
+
+
+def _clients(runtime: Runtime, creds: Credentials) -> tuple[AlegraClient, HandyClient]:
+    """The two API clients, once both base URLs are safe to send the tokens to."""
+    insecure = runtime.settings.allow_insecure_http
+    alegra_url = _checked(
+        accounts.check_url, creds.alegra_url, "the Alegra API URL", allow_insecure=insecure
+    )
+    handy_url = _checked(
+        accounts.check_url, creds.handy_url, "the Handy API URL", allow_insecure=insecure
+    )
+    return (
+        runtime.alegra_client(alegra_url, creds.alegra_email, creds.alegra_token),
+        runtime.handy_client(handy_url, creds.handy_token),
+    )
+
+
 def _call(api: str, call: Callable[[], T], fix: str) -> T:
     try:
         return call()
@@ -107,7 +131,7 @@ def _call(api: str, call: Callable[[], T], fix: str) -> T:
 
 def price_lists(runtime: Runtime, creds: Credentials) -> list[PriceList]:
     """The company's price lists (for a drop-down), checking the Alegra credentials."""
-    alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
+    alegra, _ = _clients(runtime, creds)
     found = _call("Alegra", alegra.list_price_lists, "check the user e-mail and the API token")
     return [p for p in found if isinstance(p, PriceList)]
 
@@ -186,9 +210,8 @@ def activate(
     sales_every: int = 10,
 ) -> tuple[AccountConfig, Checked]:
     """Check everything, then store the account (nothing is stored on failure)."""
-    country = country.strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        raise ActivationError(f"country must be a two-letter ISO code (MX, CO, …), not {country!r}")
+    name = _checked(accounts.check_name, name)
+    country = _checked(accounts.check_country, country)
     parse_timezone(timezone)
     daily_at = parse_daily_at(daily_at)
     if sales_every < 1:
@@ -207,9 +230,9 @@ def activate(
             handy_token=creds.handy_token,
             now=now,
             country=country,
-            alegra_url=creds.alegra_url,
+            alegra_url=creds.alegra_url.strip(),
             alegra_email=creds.alegra_email,
-            handy_url=creds.handy_url,
+            handy_url=creds.handy_url.strip(),
             price_list_id=checked.price_list.id,
             price_list_name=checked.price_list.name,
             all_items=all_items,

@@ -10,9 +10,11 @@
     ├── RateLimitedError          429; ``retry_after`` says when the window resets
     ├── TransientError            timeouts, connection errors, 5xx, inconsistent paging;
     │                             worth retrying later
-    └── AmbiguousWriteError       a POST whose outcome is unknown: the server may or may not
-                                  have created the document; the caller must look before
-                                  posting again
+    ├── AmbiguousWriteError       a POST whose outcome is unknown: the server may or may not
+    │                             have created the document; the caller must look before
+    │                             posting again
+    └── InsecureUrlError          never sent: the base URL is plain http to another machine,
+                                  where the credentials would travel in clear
 
     RecordParseError              one record of a listing could not be read; names the record
                                   and the field; a listing yields it and goes on
@@ -113,6 +115,10 @@ class AmbiguousWriteError(ApiError):
     """A POST whose outcome is unknown: the document may exist. Look before posting again."""
 
     retryable = True
+
+
+class InsecureUrlError(ApiError):
+    """The request was not sent: its credentials would have crossed the network in clear."""
 
 
 class RecordParseError(ValueError):

@@ -137,6 +137,7 @@ class Runtime:
             "retry": self.retry,
             "rate_window": 60.0 / self.rate_scale,
             "read_ahead": self.concurrency,
+            "allow_plain_http": self.settings.allow_insecure_http,
         }
 
     def _timeouts(self) -> dict[str, Timeout]:

@@ -329,7 +329,7 @@ def test_wrong_credentials_store_nothing(rt: Runtime, mx: World) -> None:
     assert result.exit_code == 2
     assert "Alegra refused the credentials (401)" in result.output
     assert "wrong-token" not in result.output
-    assert "Nothing was stored" in result.output
+    assert "nothing was stored" in result.output
     assert "there is no account" not in cli(rt, "accounts", "list", "--json").output
     assert json.loads(cli(rt, "accounts", "list", "--json").stdout) == []
 

@@ -1376,8 +1376,8 @@ RECORD_TYPES = _record_types()
 
 #: The Alegra price list the seeded company activates with (``Mayoreo``).
 PRICE_LIST_ID = "2"
-ALEGRA_URL = "http://alegra.sim/api/v1"
-HANDY_URL = "http://handy.sim/api/v2"
+ALEGRA_URL = "https://alegra.sim/api/v1"
+HANDY_URL = "https://handy.sim/api/v2"
 START = datetime(2026, 11, 2, 15, 0, 7, tzinfo=UTC)
 
 
@@ -1487,8 +1487,8 @@ def sandbox(
         settings,
         clock=clock,
         transports={
-            "http://alegra.sim": MockTransport(alegra_rw),
-            "http://handy.sim": MockTransport(handy_rw),
+            "https://alegra.sim": MockTransport(alegra_rw),
+            "https://handy.sim": MockTransport(handy_rw),
         },
     )
     runtime.concurrency = concurrency

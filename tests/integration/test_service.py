@@ -33,8 +33,8 @@ def service(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, list[Wor
               for i, c in enumerate(("MX", "CO", "MX"))]  # fmt: skip
     transports = {}
     for i, world in enumerate(worlds):
-        transports[f"http://alegra{i}.sim"] = MockTransport(world.alegra.handle)
-        transports[f"http://handy{i}.sim"] = MockTransport(world.handy.handle)
+        transports[f"https://alegra{i}.sim"] = MockTransport(world.alegra.handle)
+        transports[f"https://handy{i}.sim"] = MockTransport(world.handy.handle)
     rt = Runtime(
         Settings(tmp_path, sqlite_url, Fernet.generate_key().decode()),
         clock=clock,
@@ -43,7 +43,7 @@ def service(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, list[Wor
     for i, world in enumerate(worlds):
         c = world.credentials
         creds = activation.Credentials(c.alegra_email, c.alegra_token, c.handy_token,
-                                       f"http://alegra{i}.sim/api/v1", f"http://handy{i}.sim/api/v2")  # fmt: skip
+                                       f"https://alegra{i}.sim/api/v1", f"https://handy{i}.sim/api/v2")  # fmt: skip
         zone = "America/Bogota" if world.country == "CO" else "America/Mexico_City"
         activation.activate(
             rt, f"company{i}", creds, country=world.country, price_list="Mayoreo", timezone=zone

@@ -22,7 +22,7 @@ from handy_alegra.store.tables import Slot
 from handy_alegra.web import webhooks
 from tests.e2e.sales_checks import activated, cli
 
-PUBLIC = "http://testserver"
+PUBLIC = "https://testserver"
 
 
 @pytest.fixture
@@ -39,7 +39,6 @@ def wired(
         return client.post(urlsplit(url).path, content=body).status_code
 
     world.alegra.webhook_sender = deliver
-    world.alegra.webhook_scheme = "http"
     assert cli(rt, "webhooks", "enable", "--account", "acme", "--public-url", PUBLIC).exit_code == 0
     yield world, rt, client
     client.close()

@@ -46,14 +46,14 @@ def handy_body(status: int) -> dict[str, object]:
 
 
 def make_alegra(handler: Callable[[Request], Response], clock: ManualClock) -> AlegraClient:
-    http = Client(base_url="http://alegra.test/api/v1/", transport=MockTransport(handler))
+    http = Client(base_url="https://alegra.test/api/v1/", transport=MockTransport(handler))
     return AlegraClient(
         http, email="a@b.c", token=SECRET, clock=clock, limiter=RateLimiter(150, 60, clock)
     )
 
 
 def make_handy(handler: Callable[[Request], Response], clock: ManualClock) -> HandyClient:
-    http = Client(base_url="http://handy.test/api/v2/", transport=MockTransport(handler))
+    http = Client(base_url="https://handy.test/api/v2/", transport=MockTransport(handler))
     return HandyClient(http, token=SECRET, clock=clock, limiter=RateLimiter(500, 60, clock))
 
 

@@ -32,8 +32,10 @@ def parse_since(text: str | None, timezone: str) -> datetime | None:
 @group.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="A short name for the company (used in every command)."),
-    country: str = typer.Option(..., help="MX, CO or another ISO country code."),
+    name: str = typer.Argument(
+        ..., help=f"A short name for the company (used in every command): {accounts.NAME_RULE}."
+    ),
+    country: str = typer.Option(..., help="MX or CO."),
     alegra_email: str = typer.Option(..., help="The Alegra user (e-mail) of the API token."),
     alegra_token: str = typer.Option(
         ...,
@@ -55,8 +57,12 @@ def add(
     all_items: bool = typer.Option(
         False, "--all-items", help="Sync every item, not only inventoriable ones."
     ),
-    alegra_url: str = typer.Option(ALEGRA_URL, help="Alegra API base, up to /api/v1."),
-    handy_url: str = typer.Option(HANDY_URL, help="Handy API base, up to /api/v2."),
+    alegra_url: str = typer.Option(
+        ALEGRA_URL, help="Alegra API base, up to /api/v1 (https; http only to loopback)."
+    ),
+    handy_url: str = typer.Option(
+        HANDY_URL, help="Handy API base, up to /api/v2 (https; http only to loopback)."
+    ),
     timezone: str = typer.Option("America/Mexico_City", help="The company's time zone (IANA)."),
     colombia_default_nit: str = typer.Option(
         "222222222", help="NIT for Colombian clients without one."
@@ -101,7 +107,7 @@ def add(
                 sales_every=sales_every,
             )
         except ActivationError as exc:
-            fail(f"{exc}\nNothing was stored.")
+            fail(f"{exc}; nothing was stored")
     for warning in checked.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
@@ -210,7 +216,7 @@ def edit(
             if value is not None:
                 changes[key] = value
         if country is not None:
-            changes["country"] = country.upper()
+            changes["country"] = accounts.check_country(country)
         if timezone is not None:
             changes["timezone"] = activation.parse_timezone(timezone)
         if sales_since is not None:
@@ -257,7 +263,7 @@ def edit(
                     warehouse=warehouse,
                 )
             except ActivationError as exc:
-                fail(f"{exc}\nNothing was changed.")
+                fail(f"{exc}; nothing was changed")
             changes.update(
                 price_list_id=checked.price_list.id, price_list_name=checked.price_list.name
             )

@@ -20,7 +20,7 @@ def enable(
     ctx: typer.Context,
     account: str = typer.Option(..., "--account", "-a"),
     public_url: str = typer.Option(
-        ..., help="Where Alegra reaches this service's web app (https://…)."
+        ..., help="Where Alegra reaches this service's web app (https://…; http only to loopback)."
     ),
 ) -> None:
     """Subscribe the account to Alegra's item and client events. Alegra will POST them to
@@ -32,6 +32,9 @@ def enable(
     """
     rt = runtime(ctx)
     with reported():
+        public_url = accounts.check_url(
+            public_url, "the public URL", allow_insecure=rt.settings.allow_insecure_http
+        )
         with rt.store.session() as session:
             current = accounts.load(session, rt.vault, account)
             token = current.webhook_token or new_token()

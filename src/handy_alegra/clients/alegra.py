@@ -128,6 +128,7 @@ class AlegraClient:
         retry: RetryPolicy | None = None,
         rate_window: float = RATE_WINDOW,
         read_ahead: int = 1,
+        allow_plain_http: bool = False,
     ) -> None:
         self.clock = clock or SystemClock()
         self.read_ahead = read_ahead
@@ -139,7 +140,13 @@ class AlegraClient:
             API, str(http.base_url), basic, limit=RATE_LIMIT, window=rate_window, clock=self.clock
         )
         self.requester = Requester(
-            http, PROFILE, self._auth.get_secret_value, self.limiter, self.clock, retry
+            http,
+            PROFILE,
+            self._auth.get_secret_value,
+            self.limiter,
+            self.clock,
+            retry,
+            allow_plain_http=allow_plain_http,
         )
 
     def __repr__(self) -> str:

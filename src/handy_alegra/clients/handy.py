@@ -126,6 +126,7 @@ class HandyClient:
         retry: RetryPolicy | None = None,
         rate_window: float = RATE_WINDOW,
         read_ahead: int = 1,
+        allow_plain_http: bool = False,
     ) -> None:
         self.clock = clock or SystemClock()
         self.read_ahead = read_ahead
@@ -140,7 +141,13 @@ class HandyClient:
             clock=self.clock,
         )
         self.requester = Requester(
-            http, PROFILE, self._auth.get_secret_value, self.limiter, self.clock, retry
+            http,
+            PROFILE,
+            self._auth.get_secret_value,
+            self.limiter,
+            self.clock,
+            retry,
+            allow_plain_http=allow_plain_http,
         )
 
     def __repr__(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import stamina
 import structlog
 
+from handy_alegra import urls
 from handy_alegra.clients.ratelimit import RateInfo, RateLimiter
 from handy_alegra.clients.wire import dumps
 from handy_alegra.clock import Clock
@@ -24,6 +25,7 @@ from handy_alegra.errors import (
     AmbiguousWriteError,
     ApiError,
     FieldMessage,
+    InsecureUrlError,
     RateLimitedError,
     TransientError,
     ValidationError,
@@ -79,8 +81,13 @@ class Requester:
         limiter: RateLimiter,
         clock: Clock,
         retry: RetryPolicy | None = None,
+        *,
+        allow_plain_http: bool = False,
     ) -> None:
+        """``allow_plain_http``: send the credentials over plain http to a host other than
+        loopback (a lab's ``HANDY_ALEGRA_ALLOW_INSECURE_HTTP``); refused otherwise."""
         self.http = http
+        self._refused_in_clear = urls.in_clear(str(http.base_url)) and not allow_plain_http
         self.profile = profile
         self._authorization = authorization
         self.limiter = limiter
@@ -128,6 +135,14 @@ class Requester:
         safe: bool,
     ) -> Any:
         name = self.profile.name
+        if self._refused_in_clear:
+            raise InsecureUrlError(
+                f"not sent: {self.http.base_url.host} is reached over plain http, where the "
+                "credentials would travel in clear; use https",
+                api=name,
+                method=method,
+                path=path,
+            )
         headers = {"Authorization": self._authorization()}
         content = None
         if body is not None:

@@ -151,8 +151,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "activate.missing": ("Faltan datos: {fields}.", "Missing: {fields}."),
     "activate.bad_name": (
-        "El nombre corto admite letras sin acentos, números, punto, guion y guion bajo.",
-        "The short name takes plain letters, digits, dot, hyphen and underscore.",
+        "El nombre corto lleva de 1 a 64 caracteres: letras sin acentos, números, punto, guion "
+        "y guion bajo, y empieza con una letra o un número.",
+        "The short name has 1 to 64 characters: plain letters, digits, dot, hyphen and "
+        "underscore, starting with a letter or a digit.",
     ),
     "activate.taken": (
         "Ya existe una cuenta llamada «{name}».",

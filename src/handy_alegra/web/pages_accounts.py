@@ -4,7 +4,6 @@ activate), settings, pause and resume."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +23,7 @@ from handy_alegra.web.render import account_url, flash, load_account, page, redi
 
 router = APIRouter(dependencies=auth.PROTECTED)
 
-COUNTRIES = ("MX", "CO")
+COUNTRIES = accounts.COUNTRIES
 ZONES = (
     "America/Mexico_City",
     "America/Bogota",
@@ -34,7 +33,6 @@ ZONES = (
     "America/Lima",
     "America/Santiago",
 )
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class ActivationForm(BaseModel):
@@ -123,7 +121,9 @@ def _first_step_problems(request: Request, form: ActivationForm) -> str | None:
     ]
     if missing:
         return t(request, "activate.missing", fields=", ".join(missing))
-    if not NAME.fullmatch(form.name.strip()):
+    try:
+        accounts.check_name(form.name)
+    except AccountError:
         return t(request, "activate.bad_name")
     with runtime(request).store.session() as session:
         if form.name.strip() in accounts.names(session):
