@@ -138,6 +138,27 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("resultado desconocido", "no se supo si el cambio se guardó (la conexión se cortó); la siguiente sincronización lo busca antes de volver a enviarlo."),
         "en": ("outcome unknown", "it is unknown whether the change was saved (the connection dropped); the next run looks for it before sending again."),
     },
+    # --- Alegra webhook deliveries (acknowledged, not used) --------------------------------
+    "webhook_too_large": {
+        "es": ("aviso demasiado grande", "Alegra envió un aviso de {detail}; no se leyó. Los cambios llegan igual con la sincronización diaria."),
+        "en": ("delivery too large", "Alegra sent a delivery of {detail}; it was not read. Changes still arrive with the daily sync."),
+    },
+    "webhook_not_json": {
+        "es": ("aviso ilegible", "un aviso de Alegra no era JSON ({detail}); no se usó. Los cambios llegan igual con la sincronización diaria."),
+        "en": ("unreadable delivery", "a delivery from Alegra was not JSON ({detail}); it was not used. Changes still arrive with the daily sync."),
+    },
+    "webhook_too_deep": {
+        "es": ("aviso demasiado anidado", "un aviso de Alegra anidaba más niveles de los que se leen; no se usó."),
+        "en": ("delivery nested too deep", "a delivery from Alegra was nested deeper than is read; it was not used."),
+    },
+    "webhook_unknown_event": {
+        "es": ("evento no usado", "llegó un aviso de un evento que esta integración no usa ({detail}); no se usó. Si no lo esperabas, revisa las suscripciones de Alegra."),
+        "en": ("event not used", "a delivery of an event this integration does not use arrived ({detail}); it was not used. If unexpected, check Alegra's subscriptions."),
+    },
+    "webhook_no_record": {
+        "es": ("aviso sin registro", "un aviso {detail} de Alegra no decía qué producto o cliente cambió; no se usó. Los cambios llegan igual con la sincronización diaria."),
+        "en": ("delivery without a record", "a {detail} delivery from Alegra did not say which item or client changed; it was not used. Changes still arrive with the daily sync."),
+    },
 }  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Per account: the last and next run of each job, its outcome and counts, and the open
-problems (orders not sent, items and customers skipped) with their reasons."""
+problems (orders not sent, items and customers skipped, Alegra webhook deliveries that could
+not be used) with their reasons."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handy_alegra import reasons
+from handy_alegra import reasons, webhook_inbox
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
@@ -69,6 +70,7 @@ def account_status(
             "orders": _order_problems(session, account.id, lang),
             "products": _skipped(session, account.id, "product", lang),
             "customers": _skipped(session, account.id, "customer", lang),
+            "webhooks": webhook_inbox.problems(session, account.id, now, lang),
         },
     }
 

@@ -1,6 +1,6 @@
 """Near-real-time catalog and customers through Alegra webhooks.
 
-The receiver only records what Alegra announced (``webhook_events``). A job of the account —
+The receiver only records what Alegra announced (``webhook_inbox``). A job of the account —
 under its lease, like any other — then re-reads each record by id (the payload is never
 trusted: its shape differs from the API's) and syncs that one item or client through the same
 pure rules and plan as the daily run. The daily run stays the safety net. Subscriptions that
@@ -47,27 +47,6 @@ def receiver_url(public_url: str, token: str) -> str:
 def bare(url: str) -> str:
     """A URL as Alegra stores it: without its scheme."""
     return url.split("://", 1)[-1]
-
-
-def record_event(session: Any, account_id: int, payload: Any, now: Any) -> bool:
-    """Keep one delivery for the next job; False when the payload names no record."""
-    if not isinstance(payload, dict):
-        return False
-    subject = str(payload.get("subject") or "")
-    message = payload.get("message") or {}
-    record = message.get("item") or message.get("client") if isinstance(message, dict) else None
-    record_id = record.get("id") if isinstance(record, dict) else None
-    if not subject or record_id in (None, ""):
-        return False
-    session.add(
-        WebhookEvent(
-            account_id=account_id,
-            subject=subject[:30],
-            record_id=str(record_id)[:64],
-            received_at=now,
-        )
-    )
-    return True
 
 
 def pending(session: Any, account_id: int) -> int:

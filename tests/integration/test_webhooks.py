@@ -128,7 +128,7 @@ def test_the_receiver_answers_verification_and_refuses_unknown_tokens(
     path = urlsplit("http://" + world.alegra.subscriptions()[0]["url"]).path
     assert client.post(path, content=b"").status_code == 200
     assert client.post("/webhooks/alegra/not-the-token", content=b"{}").status_code == 404
-    assert client.post(path, content=b"not json").status_code == 400
+    assert client.post(path, content=b"not json").status_code == 200  # recorded, not refused
 
 
 def test_a_subscription_alegra_dropped_is_recreated(

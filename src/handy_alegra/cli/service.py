@@ -157,3 +157,13 @@ def show(item: dict[str, object]) -> None:
             console.print(
                 f"  {kind.capitalize()} skipped: {skipped['count']} ({parts})", highlight=False
             )
+    hooks = problems["webhooks"]
+    if hooks["count"]:
+        parts = ", ".join(f"{reasons.label(r)} {n}" for r, n in hooks["by_reason"].items())
+        console.print(
+            f"  Alegra webhook deliveries not used (last {hooks['days']} days): "
+            f"{hooks['count']} ({parts})",
+            highlight=False,
+        )
+        for latest in hooks["latest"][:3]:
+            console.print(f"    {latest['at'][:16]}: {latest['explanation']}", highlight=False)

@@ -392,6 +392,17 @@ class AlegraSimulator(Simulator):
                 url = f"{self.webhook_scheme}://{subscription['url']}"
                 self._outbox.append((subscription["id"], url, body))
 
+    def deliver_raw(self, event: str, body: bytes) -> int:
+        """Deliver ``body`` exactly as given to every subscription to ``event`` (a damaged or
+        unexpected delivery), through the same path and failure counting as any other;
+        returns how many were answered 2xx."""
+        with self.lock:
+            for subscription in self.store.subscriptions.values():
+                if subscription["event"] == event:
+                    url = f"{self.webhook_scheme}://{subscription['url']}"
+                    self._outbox.append((subscription["id"], url, body))
+        return self.deliver_webhooks()
+
     def deliver_webhooks(self) -> int:
         """Send the queued deliveries, outside the lock; returns how many succeeded."""
         delivered = 0

@@ -218,6 +218,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "account.products": ("Productos que no se sincronizan", "Items not synced"),
     "account.customers": ("Contactos que no se sincronizan", "Contacts not synced"),
+    "account.webhooks": (
+        "Avisos de Alegra que no se pudieron usar (últimos {days} días)",
+        "Alegra deliveries that could not be used (last {days} days)",
+    ),
     "account.none": ("Ninguno.", "None."),
     "account.retry": ("Reintentar ahora", "Retry now"),
     "account.retried": (
