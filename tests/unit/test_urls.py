@@ -10,6 +10,7 @@ from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.errors import InsecureUrlError
 from handy_alegra.http import Client, MockTransport, Request, Response
+from handy_alegra.runtime import Runtime
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,16 @@ def test_the_client_layer_never_sends_credentials_in_clear_to_another_host(
                 call()
             assert "secreto" not in str(raised.value)
     assert len(seen) == (2 if sent else 0)
+
+
+def test_the_lab_override_is_read_from_the_environment_and_warned_on_every_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HANDY_ALEGRA_HOME", str(tmp_path))
+    monkeypatch.delenv("HANDY_ALEGRA_ALLOW_INSECURE_HTTP", raising=False)
+    assert Runtime.from_env().settings.allow_insecure_http is False
+    assert "insecure_http_allowed" not in capsys.readouterr().err
+    monkeypatch.setenv("HANDY_ALEGRA_ALLOW_INSECURE_HTTP", "1")
+    for _ in range(2):
+        assert Runtime.from_env().settings.allow_insecure_http is True
+        assert "insecure_http_allowed" in capsys.readouterr().err

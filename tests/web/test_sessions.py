@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
@@ -18,6 +19,7 @@ from handy_alegra.cli import app as cli_app
 from handy_alegra.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
+from handy_alegra.vault import Vault
 from handy_alegra.web.app import SESSION_COOKIE, create_app
 from handy_alegra.web.headers import CSP
 from tests.web.conftest import PASSWORD, Browser, activate
@@ -230,3 +232,38 @@ def test_the_pages_need_no_inline_script_or_style(signed_in: Browser, world: Wor
 def test_behind_tls_browsers_are_told_to_keep_to_https(rt: Runtime) -> None:
     with TestClient(create_app(rt, secret_key=KEY, https_only=True)) as client:
         assert client.get("/login").headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_healthz_reports_the_store_and_the_key(web: Browser, rt: Runtime) -> None:
+    assert web.get("/healthz").json() == {"status": "ok", "store": "ok", "key": "ok"}
+    with rt.store.session() as session:
+        accounts.insert(
+            session,
+            rt.vault,
+            name="acme",
+            alegra_token="a",
+            handy_token="h",
+            now=rt.clock.now(),
+            country="MX",
+            alegra_url="https://a.example/api/v1",
+            alegra_email="a@b.mx",
+            handy_url="https://h.example/api/v2",
+            price_list_id="1",
+            price_list_name="General",
+            sales_since=rt.clock.now(),
+        )
+    right = rt._vault
+    rt._vault = Vault([Fernet.generate_key()])  # the deployment's key changed under it
+    wrong_key = web.get("/healthz")
+    assert wrong_key.status_code == 503
+    assert wrong_key.json() == {
+        "status": "unavailable",
+        "store": "ok",
+        "key": "cannot open the stored secrets",
+    }
+    rt._vault = right
+    rt.store.engine.dispose()
+    rt.settings.home.joinpath("store.sqlite3").write_bytes(b"gone")  # the store breaks
+    broken = web.get("/healthz")
+    assert broken.status_code == 503
+    assert broken.json()["store"].startswith("unavailable")
