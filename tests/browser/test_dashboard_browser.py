@@ -138,8 +138,16 @@ def test_an_operator_activates_a_company_and_fixes_a_failed_order(
 
     page = browser.new_page(viewport={"width": 1280, "height": 860}, locale="es-MX")
     page.set_default_timeout(15_000)
+    blocked: list[str] = []  # what the Content-Security-Policy refused (nothing, we expect)
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{url}/accounts")
     expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.locator(".brand")).to_have_css("font-weight", "700")  # the stylesheet applied
     page.screenshot(path=shots / "login.png")
     page.get_by_label("Usuario").fill("maria")
     page.get_by_label("Contraseña").fill(PASSWORD)
@@ -211,4 +219,5 @@ def test_an_operator_activates_a_company_and_fixes_a_failed_order(
         r for r in world.alegra.remissions() if order_id in marked_orders(r["observations"] or "")
     ]
     assert len(sent) == 1
+    assert blocked == []
     page.close()
