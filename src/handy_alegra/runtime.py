@@ -24,7 +24,13 @@ from handy_alegra.clients.requester import RetryPolicy
 from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
 from handy_alegra.http import BaseTransport, Client, Timeout, build_client
 from handy_alegra.private_files import private_folder
-from handy_alegra.settings import INSECURE_HTTP_ENV, Settings, load_settings
+from handy_alegra.settings import (
+    INSECURE_HTTP_ENV,
+    Settings,
+    SettingsError,
+    load_settings,
+    number,
+)
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
 
@@ -60,12 +66,14 @@ class Runtime:
 
     @classmethod
     def from_env(cls) -> Runtime:
-        scale = float(os.environ.get(RATE_SCALE_ENV) or 1.0)  # float ok: a time ratio
-        clock = clock_from_env(os.environ.get(CLOCK_ENV))
-        concurrency = max(1, int(os.environ.get(CONCURRENCY_ENV) or 4))
-        read = os.environ.get(TIMEOUT_ENV)
-        seconds = float(read) if read else None  # float ok: seconds, not money
-        timeout = Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if read else None
+        scale = number(RATE_SCALE_ENV, 1.0, minimum=1e-9)
+        try:
+            clock = clock_from_env(os.environ.get(CLOCK_ENV))
+        except ValueError:
+            raise SettingsError(f"{CLOCK_ENV} must be scaled:<epoch>:<iso>:<scale>") from None
+        concurrency = max(1, int(number(CONCURRENCY_ENV, 4, minimum=1)))
+        seconds = number(TIMEOUT_ENV, 0, minimum=0.001) if os.environ.get(TIMEOUT_ENV) else None
+        timeout = Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if seconds else None
         settings = load_settings()
         if settings.allow_insecure_http:
             log.warning(

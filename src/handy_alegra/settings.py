@@ -15,6 +15,24 @@ INSECURE_HTTP_ENV = "HANDY_ALEGRA_ALLOW_INSECURE_HTTP"
 TRUE = ("1", "true", "yes", "on")
 
 
+class SettingsError(Exception):
+    """An environment variable holds what it cannot; the message names it."""
+
+
+def number(name: str, default: float, *, minimum: float = 0) -> float:
+    """A number from the environment variable ``name`` (``default`` when unset)."""
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)  # float ok: counts, seconds and time ratios, not money
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {text!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise SettingsError(f"{name} must be a number of at least {minimum:g}, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path

@@ -128,3 +128,10 @@ def test_serve_with_a_wrong_key_refuses_to_start(tmp_path: Path) -> None:
     listed = run(tmp_path, "accounts", "list", "--json", HANDY_ALEGRA_SECRET_KEY=key)
     assert listed.returncode == 0, listed.stderr
     assert '"name": "acme"' in listed.stdout
+
+
+def test_a_malformed_setting_is_one_line(tmp_path: Path) -> None:
+    one_line(
+        run(tmp_path, "status", HANDY_ALEGRA_CONCURRENCY="lots"),
+        "HANDY_ALEGRA_CONCURRENCY must be a number",
+    )

@@ -23,6 +23,7 @@ from rich.table import Table
 from handy_alegra import reasons
 from handy_alegra.accounts import AccountError
 from handy_alegra.runtime import Runtime
+from handy_alegra.settings import SettingsError
 from handy_alegra.store.database import StoreError, explain, is_store_failure
 from handy_alegra.sync.summary import RunSummary
 from handy_alegra.vault import VaultError
@@ -52,7 +53,7 @@ DEBUG = _Flag()
 def one_line(exc: BaseException) -> str | None:
     """The line an operator reads for a failure they can fix; None for anything else (a bug:
     its traceback is shown)."""
-    if isinstance(exc, AccountError | VaultError | StoreError):
+    if isinstance(exc, AccountError | VaultError | StoreError | SettingsError):
         return str(exc)
     if is_store_failure(exc):
         return explain(exc, "the store")
