@@ -201,7 +201,7 @@ def session_operator(
     if expired or operator is None or operator.disabled_at is not None:
         session.delete(row)
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if now - row.last_seen_at >= min(TOUCH_EVERY, idle / 4):
         row.last_seen_at = now
     return operator
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from handy_alegra import accounts
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.settings import Settings
 from handy_alegra.store import sync_state
-from handy_alegra.store.database import Store, StoreError, upgrade
+from handy_alegra.store.database import Store, StoreError, make_engine, upgrade
 from handy_alegra.store.tables import Account, HandyRecord
 from handy_alegra.vault import Vault, VaultError
 
@@ -213,3 +213,31 @@ def test_a_damaged_sqlite_file_is_a_store_error_and_left_untouched(tmp_path: Pat
     with pytest.raises(StoreError, match="damaged or not an SQLite database"):
         Store.open(f"sqlite:///{damaged}")
     assert damaged.read_bytes() == b"\x00garbage" * 512
+
+
+def test_the_security_migration_keeps_existing_webhook_tokens_findable(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO accounts (name, country, alegra_url, alegra_email, alegra_token,"
+                " handy_url, handy_token, price_list_id, price_list_name, all_items, timezone,"
+                " colombia_default_nit, default_zone, default_family, sales_since, paused,"
+                " daily_at, sales_every, alert_failed_runs, alert_order_minutes, webhook_token,"
+                " created_at, updated_at) VALUES ('acme', 'MX', 'https://a', 'a@b.mx', 'x',"
+                " 'https://h', 'y', '1', 'General', false, 'America/Mexico_City', '222222222',"
+                " 'Sin vendedor', 'General', :now, false, '03:00', 10, 3, 120, 'tok-en-0123456789',"
+                " :now, :now)"
+            ),
+            {"now": NOW.replace(tzinfo=None)},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(Account.name).where(
+                Account.webhook_token_hash == accounts.token_digest("tok-en-0123456789")
+            )
+        ).scalar()
+    engine.dispose()
+    assert found == "acme"
