@@ -22,6 +22,7 @@ from handy_alegra.simulators.seed import World
 from handy_alegra.vault import Vault
 from handy_alegra.web.app import SESSION_COOKIE, create_app
 from handy_alegra.web.headers import CSP
+from tests.integration.test_store import add_account
 from tests.web.conftest import PASSWORD, Browser, activate
 
 runner = CliRunner()
@@ -236,22 +237,7 @@ def test_behind_tls_browsers_are_told_to_keep_to_https(rt: Runtime) -> None:
 
 def test_healthz_reports_the_store_and_the_key(web: Browser, rt: Runtime) -> None:
     assert web.get("/healthz").json() == {"status": "ok", "store": "ok", "key": "ok"}
-    with rt.store.session() as session:
-        accounts.insert(
-            session,
-            rt.vault,
-            name="acme",
-            alegra_token="a",
-            handy_token="h",
-            now=rt.clock.now(),
-            country="MX",
-            alegra_url="https://a.example/api/v1",
-            alegra_email="a@b.mx",
-            handy_url="https://h.example/api/v2",
-            price_list_id="1",
-            price_list_name="General",
-            sales_since=rt.clock.now(),
-        )
+    add_account(rt.store, rt.vault)
     right = rt._vault
     rt._vault = Vault([Fernet.generate_key()])  # the deployment's key changed under it
     wrong_key = web.get("/healthz")

@@ -117,19 +117,23 @@ def disable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
 
         handy-alegra operators disable maria
     """
-    rt = runtime(ctx)
-    with reported(), rt.store.session() as session:
-        ended = operators.set_disabled(session, username, True, now=rt.clock.now())
-    console.print(f"Operator {username} disabled; {ended} open session(s) ended.", highlight=False)
+    _set_disabled(ctx, username, True)
 
 
 @group.command("enable")
 def enable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
     """Let a disabled operator log in again."""
+    _set_disabled(ctx, username, False)
+
+
+def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
-        operators.set_disabled(session, username, False, now=rt.clock.now())
-    console.print(f"Operator {username} enabled.", highlight=False)
+        ended = operators.set_disabled(session, username, disabled, now=rt.clock.now())
+    ending = f"; {ended} open session(s) ended" if disabled else ""
+    console.print(
+        f"Operator {username} {'disabled' if disabled else 'enabled'}{ending}.", highlight=False
+    )
 
 
 def register(app: typer.Typer) -> None:
