@@ -78,8 +78,9 @@ def test_an_earlier_reset_than_the_last_answer_is_honoured(clock: ManualClock) -
 def test_a_late_answer_from_an_old_window_is_ignored(clock: ManualClock) -> None:
     t0 = clock.monotonic()
     limiter = RateLimiter(10, 60.0, clock, reserve=0)
+    limiter.release(None, ticket=limiter.acquire())  # the first request goes alone
     old, straggler = limiter.acquire(), limiter.acquire()
-    limiter.release(RateInfo(limit=10, remaining=8, reset_in=1.0), ticket=old)
+    limiter.release(RateInfo(limit=10, remaining=7, reset_in=1.0), ticket=old)
     clock.advance(2)  # the window has ended: ours rolls over (9 left: one still in flight)
     fresh = limiter.acquire()
     limiter.release(RateInfo(limit=10, remaining=9, reset_in=59.0), ticket=fresh)
@@ -113,14 +114,15 @@ def test_answers_taken_out_of_order_count_each_request_once(clock: ManualClock) 
     """The server counted every request sent before the one it answers: only the requests
     sent after it can still be missing from its count."""
     limiter = RateLimiter(10, 60.0, clock, reserve=0)
+    limiter.release(None, ticket=limiter.acquire())  # the first request goes alone
     first, second, third, fourth = (limiter.acquire() for _ in range(4))
-    limiter.release(RateInfo(limit=10, remaining=9, reset_in=60.0), ticket=first)
-    # The third answer comes back before the second: the server had counted 1, 2 and 3.
-    limiter.release(RateInfo(limit=10, remaining=7, reset_in=60.0), ticket=third)
+    limiter.release(RateInfo(limit=10, remaining=8, reset_in=60.0), ticket=first)
+    # The third answer comes back before the second: the server had counted up to the third.
+    limiter.release(RateInfo(limit=10, remaining=6, reset_in=60.0), ticket=third)
     # The second's answer is older than the third's: it changes nothing.
-    limiter.release(RateInfo(limit=10, remaining=8, reset_in=60.0), ticket=second)
-    # 7 left, less the fourth (sent after the third, still in flight).
-    for _ in range(6):
+    limiter.release(RateInfo(limit=10, remaining=7, reset_in=60.0), ticket=second)
+    # 6 left, less the fourth (sent after the third, still in flight).
+    for _ in range(5):
         limiter.acquire()
     assert clock.sleeps == []
     limiter.acquire()
@@ -132,6 +134,7 @@ def test_a_request_answered_without_headers_still_counts_against_older_answers(
     clock: ManualClock,
 ) -> None:
     limiter = RateLimiter(10, 60.0, clock, reserve=0)
+    limiter.release(None, ticket=limiter.acquire())  # the first request goes alone
     first, second = limiter.acquire(), limiter.acquire()
     limiter.release(None, ticket=second)  # no rate headers (or a network error)
     limiter.release(RateInfo(limit=10, remaining=5, reset_in=60.0), ticket=first)
@@ -140,6 +143,23 @@ def test_a_request_answered_without_headers_still_counts_against_older_answers(
     assert clock.sleeps == []
     limiter.acquire()
     assert clock.sleeps == [60.0]
+
+
+def test_the_first_request_goes_alone_and_its_answer_rules_the_others(
+    clock: ManualClock,
+) -> None:
+    """A new limiter knows nothing of the window (another process may have spent it): the
+    other requests wait for the first one's answer — here, that nothing is left for 30 s."""
+    limiter = RateLimiter(150, 60.0, clock)
+    first = limiter.acquire()
+    second = threading.Thread(target=limiter.acquire)
+    second.start()
+    second.join(timeout=0.2)
+    assert second.is_alive()  # waiting for the first answer, not sent
+    limiter.release(RateInfo(limit=150, remaining=0, reset_in=30.0), ticket=first)
+    second.join(timeout=10)
+    assert not second.is_alive()
+    assert clock.sleeps == [30.0]
 
 
 def test_a_low_remaining_is_spread_over_the_time_left_following_others_spending(

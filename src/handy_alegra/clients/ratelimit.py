@@ -15,6 +15,9 @@ said of the window:
 - **A 429 waits exactly the announced reset**, plus a small jitter (so that the threads and
   processes sharing the credential do not all come back at the same instant); never a whole
   guessed window, unless the server announced nothing.
+- **The first request goes alone.** A new limiter knows nothing of the window — other
+  processes may have spent it — so it sends one request and waits for its answer (one
+  round trip) before the others.
 - **Pacing before a 429.** The credential is shared with every other app the company uses:
   their requests show up as a lower ``remaining``. A window may be spent in a burst, except a
   *reserve* — a tenth of the limit at the window's start, shrinking in step with the time
@@ -40,6 +43,8 @@ RESERVE = 0.1
 MIN_REJECTED_WAIT = 1 / 60
 #: The largest jitter added to the wait after a 429, as a share of the window (0.25 s).
 JITTER = 1 / 240
+#: Real seconds the other requests wait, at most, for the first request's answer.
+FIRST_ANSWER_WAIT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,7 @@ class RateLimiter:
         self._flying: set[int] = set()  # tickets of the requests in flight
         self._quiet: set[int] = set()  # tickets after _basis answered without rate headers
         self._lock = threading.Lock()
+        self._first_answer = threading.Event()
         self.waited = 0.0
 
     def acquire(self) -> int:
@@ -93,9 +99,14 @@ class RateLimiter:
             with self._lock:
                 now = self.clock.monotonic()
                 self._roll(now)
-                wait = self._wait(now)
-                if wait <= 0:
+                first = self._flying and not self._first_answer.is_set()
+                wait = 0.0 if first else self._wait(now)
+                if not first and wait <= 0:
                     return self._take(now)
+            if first:  # the first request is out: its answer tells what is left
+                self._first_answer.wait(FIRST_ANSWER_WAIT)
+                self._first_answer.set()  # (or it takes too long: go on without it)
+                continue
             self.waited += wait
             if self.api:
                 RATE_LIMIT_WAITS.labels(self.api).inc(wait)
@@ -112,6 +123,7 @@ class RateLimiter:
             if ticket is None:  # callers that do not keep tickets: the oldest in flight
                 ticket = min(self._flying) if self._flying else self._tickets
             self._flying.discard(ticket)
+            self._first_answer.set()
             if ticket <= self._basis:
                 return  # late: we already know a newer answer, or rolled the window since
             if rejected:
