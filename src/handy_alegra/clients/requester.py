@@ -191,6 +191,9 @@ class Requester:
                 method=method,
                 path=path,
             ) from exc
+        except Exception:  # anything else: the slot goes back all the same
+            self.limiter.release(None, ticket=ticket)
+            raise
         status = response.status_code
         info = self.profile.rate_info(response, self.clock)
         self.limiter.release(info, rejected=status == 429, ticket=ticket)
