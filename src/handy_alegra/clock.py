@@ -23,6 +23,10 @@ class Clock(Protocol):
 
     def sleep(self, seconds: float) -> None: ...
 
+    def sleep_until(self, moment: float) -> None:
+        """Return once ``monotonic()`` has reached ``moment``."""
+        ...
+
 
 class SystemClock:
     """Wall time, optionally sped up by ``scale`` (benchmarks shorten minutes to seconds)."""
@@ -44,6 +48,9 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds / self.scale)
+
+    def sleep_until(self, moment: float) -> None:
+        self.sleep(moment - self.monotonic())
 
 
 class ManualClock:
@@ -70,6 +77,17 @@ class ManualClock:
             self.sleeps.append(seconds)
         if seconds > 0:
             self.advance(seconds)
+
+    def sleep_until(self, moment: float) -> None:
+        """Move to ``moment`` unless another sleeper already has: threads waiting for one
+        deadline move the clock once."""
+        with self._lock:
+            later = moment - self._mono
+            if later <= 0:
+                return
+            self.sleeps.append(later)
+            self._now += timedelta(seconds=later)
+            self._mono = moment
 
     def advance(self, seconds: float) -> None:
         with self._lock:

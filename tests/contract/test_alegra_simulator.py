@@ -893,6 +893,23 @@ def test_faults_429_storm(sim: AlegraSimulator, api: Client, clock: ManualClock)
     assert api.get("company").status_code == 200
 
 
+@pytest.mark.parametrize("announced", [1, 60])
+def test_faults_a_scripted_429_announces_its_own_reset(
+    sim: AlegraSimulator, api: Client, clock: ManualClock, announced: int
+) -> None:
+    """Alegra's header is the seconds left: a scripted 429 can say 1 or 60 whatever its
+    window (the real one, aligned on the minute, would say something else)."""
+    clock.advance(12.7)
+    sim.injector.script("*", ".*", "rate_limited", times=8, reset_in=announced)
+    for _ in range(8):
+        limited = api.get("company")
+        assert limited.status_code == 429
+        assert limited.headers["X-Rate-Limit-Remaining"] == "0"
+        assert limited.headers["X-Rate-Limit-Reset"] == str(announced)
+    assert api.get("company").status_code == 200
+    assert sim.injector.injected["rate_limited"] == 8
+
+
 def test_admin_lists_return_copies(sim: AlegraSimulator, ids: dict[str, str]) -> None:
     sim.items()[0]["name"] = "cambiado"
     sim.contacts()[0]["name"] = "cambiado"

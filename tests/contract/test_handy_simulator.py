@@ -275,6 +275,25 @@ def test_decision_rate_limit_time_scale_shrinks_the_window(clock: ManualClock) -
         assert api.get("zone").status_code == 200
 
 
+@pytest.mark.parametrize("announced", [1, 60])
+def test_decision_rate_limit_a_scripted_429_announces_its_own_reset(
+    sim: HandySimulator, clock: ManualClock, api: Client, announced: int
+) -> None:
+    """A fault script can make Handy answer 429 with a reset ``announced`` seconds away, as a
+    Unix timestamp on Handy's clock (whole seconds, like ``int(time.time()) + announced``),
+    whatever its real window; the Date header carries the same clock."""
+    clock.advance(12.7)
+    sim.injector.script("*", ".*", "rate_limited", times=2, reset_in=announced)
+    for _ in range(2):
+        limited = api.get("zone")
+        assert limited.status_code == 429
+        assert limited.headers["X-RateLimit-Remaining"] == "0"
+        assert limited.headers["X-RateLimit-Reset"] == str(int(START.timestamp()) + 12 + announced)
+        assert limited.headers["Date"] == "Mon, 02 Nov 2026 15:00:12 GMT"
+    assert api.get("zone").status_code == 200
+    assert sim.injector.injected["rate_limited"] == 2
+
+
 # --- validation error -------------------------------------------------------------------------
 def test_decision_validation_error_shape(sim: HandySimulator, api: Client) -> None:
     response = api.post("product", json={"code": "P-1", "price": "$500.00"})

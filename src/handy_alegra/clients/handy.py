@@ -20,6 +20,7 @@ from handy_alegra.clients.requester import (
     ErrorDetails,
     Requester,
     RetryPolicy,
+    header_date,
     header_number,
 )
 from handy_alegra.clients.wire import R, parse_one, parse_record
@@ -41,6 +42,9 @@ DEFAULT_BASE_URL = "https://hub.handy.la/api/v2"
 PAGE_SIZE = 100  # Handy's maximum `max`
 RATE_LIMIT = 500  # requests per window per token
 RATE_WINDOW = 60.0
+#: Seconds by which Handy's clock (its ``Date`` header, truncated to the second, read after the
+#: network's delay) and ours may differ and still be taken to agree.
+CLOCK_TOLERANCE = 2.0
 #: Handy reads and writes request dates as wall time in Mexico City.
 WALL_TIME_ZONE = ZoneInfo("America/Mexico_City")
 DATE_FORMAT = "%d/%m/%Y %H:%M:%S"
@@ -86,12 +90,25 @@ def error_details(response: Response) -> ErrorDetails:
 def rate_info(response: Response, clock: Clock) -> RateInfo:
     limit = header_number(response, "X-RateLimit-Limit")
     remaining = header_number(response, "X-RateLimit-Remaining")
-    reset = header_number(response, "X-RateLimit-Reset")  # Unix seconds
+    reset = header_number(response, "X-RateLimit-Reset")  # Unix seconds, on Handy's clock
     return RateInfo(
         limit=int(limit) if limit else None,
         remaining=None if remaining is None else int(remaining),
-        reset_in=None if reset is None else reset - clock.now().timestamp(),
+        reset_in=None if reset is None else reset - handy_now(response, clock),
     )
+
+
+def handy_now(response: Response, clock: Clock) -> float:
+    """Now on Handy's clock, to compare its reset timestamp with: ours (precise) while the
+    answer's ``Date`` agrees with it; the ``Date`` itself when the clocks differ by more than
+    ``CLOCK_TOLERANCE`` — whole seconds, truncated, so the wait it gives can be up to a second
+    long but never short. Without a ``Date`` header, ours (the limiter caps a reset at one
+    window, so a clock far behind costs at most a window)."""
+    ours = clock.now().timestamp()
+    served = header_date(response)
+    if served is not None and abs(served - ours) > CLOCK_TOLERANCE:
+        return served
+    return ours
 
 
 PROFILE = ApiProfile(API, STATUS_ERRORS, error_details, rate_info)

@@ -1,8 +1,11 @@
 """One API call, done right: rate limit, auth header, timeouts, classification, retries.
 
-Retry policy (stamina): reads, PUTs and DELETEs retry transient errors with jittered
-exponential backoff; a 429 waits (through the limiter and the injected clock) for the reset
-the headers announce, then retries — for every method, because a 429 was not processed.
+Retry policy: a 429 is retried here, for every method (the server did not process it), as
+often as ``RetryPolicy.rate_limited`` allows: the limiter has learned the reset the 429
+announced and makes the retry wait exactly that long, through the injected clock. 429s are
+kept out of stamina's attempts and timeout, which are for failures: eight 429s in a row
+announcing a 60-second reset are eight minutes the server asked for, not an outage.
+Reads, PUTs and DELETEs retry transient errors with stamina's jittered exponential backoff.
 A POST is otherwise never retried: any other failure whose outcome is unknown (timeout after
 sending, dropped connection, 5xx, an unreadable success) raises ``AmbiguousWriteError``.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import stamina
@@ -70,6 +74,8 @@ class RetryPolicy:
     timeout: float | None = 300.0
     wait_initial: float = 0.5
     wait_max: float = 20.0
+    #: 429s in a row one call accepts (each waits the reset it announced) before giving up
+    rate_limited: int = 20
 
 
 class Requester:
@@ -110,9 +116,9 @@ class Requester:
         safe = method != "POST" if idempotent is None else idempotent
         policy = self.retry
 
-        def backoff(exc: Exception) -> bool | float:
+        def backoff(exc: Exception) -> bool:
             if isinstance(exc, RateLimitedError):
-                return 0.0  # the limiter already waits for the announced reset
+                return False  # 429s are retried by _patient; this one is past its budget
             return isinstance(exc, TransientError) and not isinstance(exc, AmbiguousWriteError)
 
         for attempt in stamina.retry_context(
@@ -123,7 +129,24 @@ class Requester:
             wait_max=policy.wait_max,
         ):
             with attempt:
+                return self._patient(method, path, params, body, safe)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _patient(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        body: Any,
+        safe: bool,
+    ) -> Any:
+        """``_once``, again after each 429 (the limiter waits for the announced reset)."""
+        for tries_left in range(max(1, self.retry.rate_limited), 0, -1):
+            try:
                 return self._once(method, path, params, body, safe)
+            except RateLimitedError:
+                if tries_left == 1:
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(
@@ -183,6 +206,9 @@ class Requester:
                 method=method,
                 path=path,
             ) from exc
+        except Exception:  # anything else: the slot goes back all the same
+            self.limiter.release(None, ticket=ticket)
+            raise
         status = response.status_code
         info = self.profile.rate_info(response, self.clock)
         self.limiter.release(info, rejected=status == 429, ticket=ticket)
@@ -246,3 +272,15 @@ def header_number(response: Response, name: str) -> float | None:
         return float(value)  # float ok: a header count or seconds, not money
     except ValueError:
         return None
+
+
+def header_date(response: Response) -> float | None:
+    """The answer's ``Date`` header (the server's clock, whole seconds) as Unix seconds."""
+    value = response.headers.get("Date")
+    if value is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None

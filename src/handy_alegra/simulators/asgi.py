@@ -103,7 +103,10 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 
 def make_server(app: Any) -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # The simulators send their own Date header, from their (possibly scaled) clock.
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", date_header=False
+    )
     return uvicorn.Server(config)
 
 

@@ -1,6 +1,7 @@
 """Fault injection for the simulators: latency, 5xx, 429 storms, timeouts before and after
 a write commits. Random faults come from a seeded generator, so a run can be replayed;
-``script`` forces the outcome of the next matching requests, for exact tests."""
+``script`` forces the outcome of the next matching requests, for exact tests (a scripted 429
+can announce a reset of its own, in the API's header format)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,16 @@ class _Scripted:
     path: re.Pattern[str]
     outcome: Outcome
     times: int
+    reset_in: float | None = None
+
+
+@dataclass(frozen=True)
+class Forced:
+    """A fault decided before the handler runs; a 429 may carry the reset it announces
+    (seconds from now; ``None``: the window's own reset, or the storm's end)."""
+
+    outcome: Outcome
+    reset_in: float | None = None
 
 
 @dataclass
@@ -75,12 +86,22 @@ class FaultInjector:
         self.storm_until: float | None = None  # monotonic seconds of the simulator clock
         self.injected: dict[str, int] = {o.value: 0 for o in Outcome}
 
-    def script(self, method: str, path: str, outcome: Outcome | str, times: int = 1) -> None:
+    def script(
+        self,
+        method: str,
+        path: str,
+        outcome: Outcome | str,
+        times: int = 1,
+        *,
+        reset_in: float | None = None,
+    ) -> None:
         """Force ``outcome`` for the next ``times`` requests whose method and path match
-        (``path`` is a regex searched in the path below the API root)."""
+        (``path`` is a regex searched in the path below the API root). A scripted 429 with
+        ``reset_in`` announces that the window resets in that many seconds (Alegra: the
+        seconds; Handy: now + those seconds as a Unix timestamp), whatever the real window."""
         with self._lock:
             self._script.append(
-                _Scripted(method.upper(), re.compile(path), Outcome(outcome), times)
+                _Scripted(method.upper(), re.compile(path), Outcome(outcome), times, reset_in)
             )
 
     def clear(self) -> None:
@@ -88,7 +109,7 @@ class FaultInjector:
             self._script.clear()
             self.storm_until = None
 
-    def _scripted(self, method: str, path: str, wanted: set[Outcome]) -> Outcome | None:
+    def _scripted(self, method: str, path: str, wanted: set[Outcome]) -> Forced | None:
         for entry in self._script:
             if (
                 entry.outcome in wanted
@@ -99,10 +120,10 @@ class FaultInjector:
                 if entry.times <= 0:
                     self._script.remove(entry)
                 self.injected[entry.outcome.value] += 1
-                return entry.outcome
+                return Forced(entry.outcome, entry.reset_in)
         return None
 
-    def before(self, method: str, path: str, now: float) -> Outcome | None:
+    def before(self, method: str, path: str, now: float) -> Forced | None:
         """Decide a fault that happens before the handler runs, if any."""
         with self._lock:
             scripted = self._scripted(
@@ -120,18 +141,18 @@ class FaultInjector:
             f = self.faults
             if self.storm_until is not None and now < self.storm_until:
                 self.injected[Outcome.RATE_LIMITED.value] += 1
-                return Outcome.RATE_LIMITED
+                return Forced(Outcome.RATE_LIMITED)
             if f.storm_rate and self._rng.random() < f.storm_rate:
                 self.storm_until = now + f.storm_seconds
                 self.injected[Outcome.RATE_LIMITED.value] += 1
-                return Outcome.RATE_LIMITED
+                return Forced(Outcome.RATE_LIMITED)
             if f.timeout_rate and self._rng.random() < f.timeout_rate:
                 self.injected[Outcome.TIMEOUT_BEFORE.value] += 1
-                return Outcome.TIMEOUT_BEFORE
+                return Forced(Outcome.TIMEOUT_BEFORE)
             if f.error_rate and self._rng.random() < f.error_rate:
                 outcome = Outcome.ERROR_500 if self._rng.random() < 0.5 else Outcome.ERROR_503
                 self.injected[outcome.value] += 1
-                return outcome
+                return Forced(outcome)
             return None
 
     def drop_after_commit(self, method: str, path: str) -> bool:

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 from handy_alegra.clock import Clock, SystemClock
@@ -168,21 +171,29 @@ class Simulator:
             return self._finish(method, path, self.error(401, "Credenciales inválidas"))
         now = self.now_epoch()
         forced = self.injector.before(method, path, self.clock.monotonic())
-        if forced is Outcome.TIMEOUT_BEFORE:
+        outcome = forced.outcome if forced else None
+        if outcome is Outcome.TIMEOUT_BEFORE:
             self._log(method, path, 0)
             raise SimulatedTimeout("simulated timeout before processing", request=request)
-        if forced is Outcome.RATE_LIMITED:
+        if forced is not None and outcome is Outcome.RATE_LIMITED:
             state = self.windows.peek(credential, now)
             storm_end = self.injector.storm_until
-            reset_at = now + (storm_end - self.clock.monotonic()) if storm_end else state.reset_at
-            limited = WindowState(False, state.limit, 0, max(reset_at, state.reset_at))
+            if forced.reset_in is not None:  # announced as a server whose clock ticks seconds
+                reset_at = now + forced.reset_in
+                if self.faults.time_scale == 1:
+                    reset_at = math.floor(reset_at)
+            elif storm_end:
+                reset_at = max(now + (storm_end - self.clock.monotonic()), state.reset_at)
+            else:
+                reset_at = state.reset_at
+            limited = WindowState(False, state.limit, 0, reset_at)
             return self._finish(method, path, self._rate_limited(limited, now))
         state = self.windows.hit(credential, now)
         if not state.allowed:
             return self._finish(method, path, self._rate_limited(state, now))
         headers = self.rate_headers(state, now)
-        if forced in (Outcome.ERROR_500, Outcome.ERROR_503):
-            status = 500 if forced is Outcome.ERROR_500 else 503
+        if outcome in (Outcome.ERROR_500, Outcome.ERROR_503):
+            status = 500 if outcome is Outcome.ERROR_500 else 503
             return self._finish(method, path, self.error(status, "Error interno", headers=headers))
         response = self._dispatch(method, path, request, credential, headers)
         if response.is_success and self.injector.drop_after_commit(method, path):
@@ -234,6 +245,9 @@ class Simulator:
 
     def _finish(self, method: str, path: str, response: Response) -> Response:
         self._log(method, path, response.status_code)
+        # The server's clock, as every HTTP server sends it (whole seconds).
+        served = format_datetime(self.clock.now().astimezone(UTC), usegmt=True)
+        response.headers.setdefault("Date", served)
         return response
 
     def _log(self, method: str, path: str, status: int) -> None:

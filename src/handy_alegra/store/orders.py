@@ -135,6 +135,33 @@ def take_lease(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew_lease(session: Session, record_id: int, owner: str, until: datetime) -> bool:
+    """Extend ``owner``'s lease of one record; False when another worker holds it now (ours
+    expired and was taken)."""
+    result = session.execute(
+        update(OrderRecord)
+        .where(OrderRecord.id == record_id, OrderRecord.lease_owner == owner)
+        .values(lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def renew_leases(session: Session, owner: str, until: datetime) -> int:
+    """Extend every lease ``owner`` holds (one statement: a run's heartbeat)."""
+    result = session.execute(
+        update(OrderRecord).where(OrderRecord.lease_owner == owner).values(lease_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def lease_of(session: Session, record_id: int) -> tuple[str | None, datetime | None]:
+    """Who holds the record's lease, and until when (``None``s: nobody)."""
+    row = session.execute(
+        select(OrderRecord.lease_owner, OrderRecord.lease_until).where(OrderRecord.id == record_id)
+    ).one_or_none()
+    return (row.lease_owner, row.lease_until) if row is not None else (None, None)
+
+
 def release_lease(session: Session, record_id: int, owner: str) -> None:
     session.execute(
         update(OrderRecord)

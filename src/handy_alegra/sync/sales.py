@@ -4,8 +4,10 @@ A cycle: (1) read the orders created, and those deleted, in windows that end whe
 starts and overlap the previous ones; record each order in the store before anything is sent
 (a cancellation is recorded as an intent, so that nothing is lost if the cycle dies); (2) move
 the cursors; (3) work through every open record under a per-record lease, so that two workers
-never handle one order (``sales_orders.OrderHandler``); (4) retry remission ids not yet written
-back on their Handy orders.
+never handle one order (``sales_orders.OrderHandler``; the leases are short and renewed while
+the run lives, ``sales_leases``); orders another worker held are waited for until it lets go
+— or its lease lapses, when it died — for at most a lease, and reported if still held;
+(4) retry remission ids not yet written back on their Handy orders.
 
 Exactly once: a record is marked ``sending`` (committed) before its POST, and the remission's
 observations carry ``[handy-order:<id>]``. After an unknown outcome — timeout, dropped
@@ -18,7 +20,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,13 +44,15 @@ from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync.progress import Progress, Silent
+from handy_alegra.sync.sales_leases import LEASE, RENEW_EVERY, Holder, OrderLeases
 from handy_alegra.sync.sales_orders import OrderHandler
 from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sales")
 
 OVERLAP = timedelta(minutes=10)
-LEASE = timedelta(minutes=15)
+#: How often a run waiting for orders another worker holds looks again.
+HELD_POLL = timedelta(seconds=5)
 CREATED, DELETED = "sales_created", "sales_deleted"
 #: What a cycle works on: records still to send, and cancellations waiting for their void.
 WORK = (*records.OPEN, "cancelling")
@@ -68,6 +75,13 @@ class SalesSync:
     owner: str = field(default_factory=worker_id)
     should_stop: Callable[[], bool] = lambda: False
     workers: int = 1  # orders sent in parallel
+    sleep: Callable[[float], None] = time.sleep  # the clock's: waiting for held orders
+    clock_scale: float = 1.0  # the clock's speed, for the lease heartbeat's real interval
+    held: dict[int, Holder] = field(default_factory=dict)  # orders another worker holds
+
+    def __post_init__(self) -> None:
+        self.leases = OrderLeases(self.store, self.owner, self.now, scale=self.clock_scale)
+        self._held_lock = threading.Lock()
 
     def run(self) -> RunSummary:
         started = self.now()
@@ -85,6 +99,7 @@ class SalesSync:
             now=self.now,
             summary=summary,
             run_id=run_id,
+            keep_lease=self.leases.keep,
         )
         try:
             self._read_created(since_created, started, summary)
@@ -92,7 +107,10 @@ class SalesSync:
             with self.store.session() as session:  # every order read is recorded: move on
                 state.set_cursor(session, self.account.id, CREATED, started)
                 state.set_cursor(session, self.account.id, DELETED, started)
-            self._work(handler)
+            with self.leases:
+                self._work(handler)
+                self._wait_for_held(handler)
+            self._report_held(summary)
             self._write_back(handler)
         except ApiError as exc:
             summary.outcome = "interrupted"
@@ -246,17 +264,70 @@ class SalesSync:
             handler.send(record_id)
 
     def _leased(self, record_id: int, handler: OrderHandler) -> None:
-        now = self.now()
-        with self.store.session() as session:
-            if not records.take_lease(session, record_id, self.owner, now, now + LEASE):
-                return  # another worker has this order right now
+        holder = self.leases.take(record_id)
+        if holder is not None:  # another worker has this order right now
+            with self._held_lock:
+                self.held[record_id] = holder
+            return
+        with self._held_lock:
+            self.held.pop(record_id, None)
         structlog.contextvars.bind_contextvars(record=record_id)
         try:
             self._handle(handler, record_id)
         finally:
-            with self.store.session() as session:
-                records.release_lease(session, record_id, self.owner)
+            self.leases.release(record_id)
             structlog.contextvars.unbind_contextvars("record")
+        lost = self.leases.lost.pop(record_id, None)
+        if lost is not None:  # our lease lapsed and another worker took the order over
+            with self._held_lock:
+                self.held[record_id] = lost
+
+    def _wait_for_held(self, handler: OrderHandler) -> None:
+        """Orders another worker held when this run came to them: wait until it lets go —
+        it finishes them, or it died and its lease lapses — and send what is still to send.
+        A holder that keeps renewing (alive, still at it) is waited for at most a lease."""
+        if not self.held:
+            return
+        self.progress.phase("Waiting for orders held by another worker", total=len(self.held))
+        give_up = self.now() + LEASE + RENEW_EVERY
+        while self.held:
+            if self.should_stop():
+                raise Stopped
+            with self.store.session() as session:
+                still = set(records.ids_in(session, self.account.id, WORK)) & set(self.held)
+            for record_id in sorted(set(self.held) - still):  # the other worker is done
+                self.held.pop(record_id)
+                self.progress.advance()
+            for record_id in sorted(still):  # free now (lapsed, or let go)? else who has it
+                self._leased(record_id, handler)
+                if record_id not in self.held:
+                    self.progress.advance()
+            if not self.held:
+                return
+            now = self.now()
+            soonest = min(h.until for h in self.held.values())
+            if now >= give_up or soonest > give_up:  # alive and at it, or a longer lease
+                return
+            self.sleep(min((soonest - now).total_seconds() + 1, HELD_POLL.total_seconds()))
+
+    def _report_held(self, summary: RunSummary) -> None:
+        """Say which orders were left alone because another worker holds them: how many, by
+        whom, until when (instead of an unexplained ``pending``)."""
+        if not self.held:
+            return
+        until: dict[str, list[datetime]] = defaultdict(list)
+        for holder in self.held.values():
+            until[holder.owner].append(holder.until)
+        summary.counts["held"] = len(self.held)
+        holders = "; ".join(
+            f"{owner} until {max(moments):%Y-%m-%d %H:%M:%S} UTC ({len(moments)})"
+            for owner, moments in sorted(until.items())
+        )
+        summary.message = (
+            f"{len(self.held)} order(s) left alone: another worker holds them ({holders}); "
+            "the next cycle sends them once it lets go"
+        )
+        log.warning("orders_held_elsewhere", account=self.account.name, held=holders)
 
     def _write_back(self, handler: OrderHandler) -> None:
         with self.store.session() as session:
@@ -278,7 +349,16 @@ def run(
         from handy_alegra.sync.sales_preview import preview
 
         return preview(alegra, handy, runtime.store, account, runtime.clock.now)
-    sync = SalesSync(alegra, handy, runtime.store, account, runtime.clock.now, progress or Silent())
+    sync = SalesSync(
+        alegra,
+        handy,
+        runtime.store,
+        account,
+        runtime.clock.now,
+        progress or Silent(),
+        sleep=runtime.clock.sleep,
+        clock_scale=getattr(runtime.clock, "scale", 1.0),
+    )
     sync.workers = runtime.concurrency
     if should_stop is not None:
         sync.should_stop = should_stop

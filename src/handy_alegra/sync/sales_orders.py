@@ -52,6 +52,7 @@ class OrderHandler:
         now: Callable[[], datetime],
         summary: RunSummary,
         run_id: int | None,
+        keep_lease: Callable[[int], bool] = lambda record_id: True,
     ) -> None:
         self.alegra = alegra
         self.handy = handy
@@ -60,6 +61,7 @@ class OrderHandler:
         self.now = now
         self.summary = summary
         self.run_id = run_id
+        self.keep_lease = keep_lease  # whether the order's lease is still ours (before a POST)
         self.items = ItemResolver(alegra, store, account.id)
         self.clients = ClientResolver(alegra, handy, store, account, now)
 
@@ -81,6 +83,8 @@ class OrderHandler:
             self._fail(record_id, prepared, "prepare", attention=prepared.reason == "only_returns")
             return
         draft, lines = prepared
+        if not self.keep_lease(record_id):
+            return  # our lease lapsed and another worker has the order: it sends it
         self._set(
             record_id,
             status="sending",

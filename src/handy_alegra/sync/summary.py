@@ -26,6 +26,7 @@ EFFECTS = {
         "cancelled",
         "needs_attention",
         "pending",
+        "held",
     ),
 }
 
