@@ -77,7 +77,7 @@ Handler = Callable[[Request], Response]
 
 
 def handy_with(handler: Handler, clock: ManualClock, **retry: int) -> handy.HandyClient:
-    http = Client(base_url="http://handy.test/api/v2/", transport=MockTransport(handler))
+    http = Client(base_url="https://handy.test/api/v2/", transport=MockTransport(handler))
     limiter = RateLimiter(500, 60.0, clock, jitter=0)
     return handy.HandyClient(
         http, token="t", clock=clock, limiter=limiter, retry=RetryPolicy(**retry)
