@@ -263,9 +263,11 @@ def test_an_unknown_product_fails_with_its_code_then_goes_through(
     assert Decimal(str(remission["total"])) == Decimal("11.60")
 
 
-def test_returns_are_left_out_and_rewards_go_at_zero(
+def test_returns_are_left_out_and_rewards_go_as_charged(
     mx: tuple[World, Runtime], clock: ManualClock
 ) -> None:
+    """Issue 11: a promotional line is sent at the price Handy charged (a gift charged 0 goes
+    at 0); only returns are left out. Before, every reward line went at 0."""
     world, rt = mx
     code = a_product(world)["code"]
     order = order_for(
@@ -274,22 +276,27 @@ def test_returns_are_left_out_and_rewards_go_at_zero(
         [
             {"code": code, "quantity": 2, "price": "30.00"},
             {"code": code, "quantity": 1, "price": "30.00", "is_return": True},
-            {"code": code, "quantity": 1, "price": "0", "is_reward": True},
+            {"code": code, "quantity": 1, "price": "21.00", "is_reward": True},  # 30 % off
+            {"code": code, "quantity": 1, "price": "0", "is_reward": True},  # a gift
         ],
         clock,
     )
+    assert Decimal(str(order["totalSales"])) == Decimal("51.00")  # 60 + 21 + 0 − 30
     clock.advance(600)
     sales(rt)
     (remission,) = remissions_by_order(world)[str(order["id"])]
     assert [Decimal(str(line["quantity"])) for line in remission["items"]] == [
         Decimal(2),
         Decimal(1),
+        Decimal(1),
     ]
-    assert Decimal(str(remission["items"][1]["price"])) == 0
-    assert Decimal(str(remission["total"])) == Decimal("60.00")
-    assert records(rt)[str(order["id"])].detail["returns"] == [
-        {"code": code, "quantity": "1.0", "price": "30.0"}
-    ]
+    assert Decimal(str(remission["items"][1]["total"])) == Decimal("21.00")
+    assert Decimal(str(remission["items"][2]["price"])) == 0
+    assert Decimal(str(remission["total"])) == Decimal("81.00")
+    record = records(rt)[str(order["id"])]
+    assert record.status == "sent"
+    assert record.handy_total == Decimal("81.00")
+    assert record.detail["returns"] == [{"code": code, "quantity": "1.0", "price": "30.0"}]
 
 
 @pytest.mark.parametrize("fault", ["error_500", "error_503", "drop_after_commit", "timeout_before"])
