@@ -805,14 +805,18 @@ def test_decision_webhooks_delivery_of_admin_and_api_changes(
         "https://hooks.example.mx/new-client",
     ]
     payloads = receiver.payloads()
-    assert payloads[0] == {"subject": "new-item", "message": {"item": item}}
+    # The records come in the webhook's own shape (Pipedream's test events): the keys are
+    # checked against those in test_public_shapes; here, that they carry the change.
+    assert payloads[0]["subject"] == "new-item"
+    assert {k: payloads[0]["message"]["item"][k] for k in ("id", "name", "reference")} == item
     assert payloads[1]["message"]["item"]["name"] == "Aceite 1L"
     assert payloads[2]["subject"] == "delete-item"
-    assert payloads[4] == {
-        "subject": "edit-client",
-        "message": {"client": {"id": contact["id"], "name": "Tienda Sol"}},
-    }
-    assert payloads[5]["message"]["client"] == created
+    assert payloads[4]["subject"] == "edit-client"
+    assert payloads[4]["message"]["client"]["id"] == contact["id"]
+    assert payloads[4]["message"]["client"]["name"] == "Tienda Sol"
+    assert payloads[5]["message"]["client"]["id"] == created["id"]
+    assert payloads[5]["message"]["client"]["name"] == "Por API"
+    assert payloads[5]["message"]["client"]["type"] == ["client"]
 
 
 def test_decision_webhooks_delivered_outside_the_lock(sim: AlegraSimulator, api: Client) -> None:

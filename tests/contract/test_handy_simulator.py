@@ -560,6 +560,17 @@ def test_decision_customers_create_with_every_field(
         "enabled": True,
         "dateCreated": "2026-11-02T15:00:00Z",
         "lastUpdated": "2026-11-02T15:00:00Z",
+        # fields a Handy customer carries that this service never writes (SDK order example)
+        "neighborhood": None,
+        "comments": None,
+        "priceList": None,
+        "balance": 0.0,
+        "credit": 0.0,
+        "fiscalRegime": None,
+        "cfdiUse": None,
+        "paymentForms": None,
+        "paymentMethods": None,
+        "facturamaCustomerId": None,
     }
     assert api.get("customer/C-1").json() == created
     assert api.get("customer").json()["customers"] == [created]
@@ -784,20 +795,32 @@ def test_decision_sales_orders_shape(sim: HandySimulator, api: Client) -> None:
         "id": fetched["createdBy"]["id"],
         "name": "Vendedor Demo",
         "username": "vendedor.demo@example.com",
+        "extras": None,
         "enabled": True,
     }
     known, reward, untaxed = fetched["items"]
-    assert known["product"] == {
-        key: sim.product("ARROZ")[key]
-        for key in ("id", "code", "description", "price", "enabled", "tax", "family")
-    }
+    product = sim.product("ARROZ")
+    assert product["hasBeenSold"] is True
+    audit = ("createdBy", "lastUpdatedBy", "dateCreated", "lastUpdated")
+    assert known["product"] == {k: v for k, v in product.items() if k not in audit}
     assert (known["quantity"], known["price"], known["originalPrice"]) == (2.0, 26.1, 29.0)
     assert (known["discountPercentage"], known["total"]) == (10.0, 52.2)
     assert known["tax"] == {"id": 1, "name": "IVA", "amount": 16.0, "enabled": True}
     assert (known["priceType"], known["isReturn"], known["isReward"]) == ("REGULAR", False, False)
     assert (known["taxOptional"], known["delivered"], known["comments"]) == (None, 0.0, None)
     assert reward["product"]["code"] == reward["product"]["description"] == "DESCONOCIDO"
+    assert reward["product"]["id"] is None
+    assert set(reward["product"]) == set(known["product"])
     assert (reward["priceType"], reward["isReward"]) == ("REWARD", True)
+    assert (reward["promoIds"], reward["promoNames"]) == (f"PROMO-{reward['id']}", "Promoción")
+    assert (known["promoIds"], known["promoNames"], known["discount"]) == (
+        None,
+        None,
+        "Descuento de 10.0% para cliente",
+    )
+    assert (fetched["promoIds"], fetched["promoNames"]) == (f"PROMO-{reward['id']},", "Promoción,")
+    assert fetched["type"] == {"id": 501, "description": "Pedido de venta", "enabled": True}
+    assert fetched["scheduledDateForDelivery"] is None
     assert untaxed["tax"] is None
     assert fetched["sellerComment"] == "Entregar temprano"
     assert (fetched["salesType"], fetched["operativeStatus"]) == ("Preventa", "PENDING_DELIVERY")
