@@ -327,4 +327,3 @@ def test_the_refused_product_gets_the_public_errors() -> None:
     for entry in theirs["errors"]:
         assert fields[entry["field"]]["object"] == entry["object"]
         assert fields[entry["field"]]["message"] == entry["message"]
-

@@ -165,15 +165,19 @@ REWARD = {"price": "81.20", "q": 1, "total": "81.20", "reward": True}
         (
             [ONE, REWARD],
             "116.00",  # Handy's total leaves the reward out: a rule we do not know
-            {"lines": "197.20", "total_sales": "116.00", "returns": "0.00"},
+            {"lines_total": "197.20", "total_sales": "116.00", "returns_total": "0.00"},
         ),
         (
             [ONE, RETURN],
             "174.00",  # the return counted positively
-            {"lines": "116.00", "total_sales": "174.00", "returns": "58.00"},
+            {"lines_total": "116.00", "total_sales": "174.00", "returns_total": "58.00"},
         ),
-        ([ONE], "116.01", {"lines": "116.00", "total_sales": "116.01", "returns": "0.00"}),
-        ([ONE], "0", {"lines": "116.00", "total_sales": "0.00", "returns": "0.00"}),
+        (
+            [ONE],
+            "116.01",
+            {"lines_total": "116.00", "total_sales": "116.01", "returns_total": "0.00"},
+        ),
+        ([ONE], "0", {"lines_total": "116.00", "total_sales": "0.00", "returns_total": "0.00"}),
     ],
 )
 def test_the_lines_must_equal_handys_total_plus_the_returns(

@@ -91,9 +91,9 @@ def check_totals(order: SalesOrder) -> Problem | None:
     if lines == expected:
         return None
     detail = {
-        "lines": str(lines),
+        "lines_total": str(lines),
         "total_sales": str(cents(order.total_sales)),
-        "returns": str(returns),
+        "returns_total": str(returns),
     }
     return Problem("handy_total_mismatch", detail)
 
