@@ -628,6 +628,42 @@ def test_decision_remissions_update_only_while_open(
     assert api.put("remissions/nope", json={}).status_code == 404
 
 
+def test_decision_remissions_anotation_due_date_and_price_list_on_create_and_edit(
+    api: Client, ids: dict[str, str]
+) -> None:
+    """What the sales sync sends for an accountant (issue 11, part 6): a printed
+    ``anotation``, a ``dueDate`` after the date, ``priceList: {id}`` — kept and returned on
+    create, changed by an edit, kept by an edit that does not send them."""
+    remission = create_remission(
+        api,
+        ids,
+        dueDate="2026-11-05",
+        priceList={"id": ids["wholesale"]},
+        anotation="Pedido Handy #7 — entregar temprano",
+    )
+    path = f"remissions/{remission['id']}"
+    assert (remission["date"], remission["dueDate"]) == ("2026-11-02", "2026-11-05")
+    assert remission["priceList"] == {"id": ids["wholesale"], "name": "Mayorista"}
+    assert remission["anotation"] == "Pedido Handy #7 — entregar temprano"
+    edited = api.put(
+        path,
+        json={"anotation": "Pedido Handy #8", "dueDate": "2026-11-06", "priceList": ids["general"]},
+    ).json()
+    assert (edited["anotation"], edited["dueDate"]) == ("Pedido Handy #8", "2026-11-06")
+    assert edited["priceList"] == {"id": ids["general"], "name": "General"}
+    kept = api.put(path, json={"observations": "solo esto"}).json()
+    assert (kept["anotation"], kept["dueDate"], kept["priceList"]) == (
+        "Pedido Handy #8",
+        "2026-11-06",
+        {"id": ids["general"], "name": "General"},
+    )
+    assert api.get(path).json() == kept
+    assert_400(api.put(path, json={"priceList": {"id": "999"}}), "priceList")
+    assert_400(api.put(path, json={"anotation": "x" * 501}), "anotation", "500")
+    assert_400(api.post("remissions", json=remission_body(ids, priceList="999")), "priceList")
+    assert api.get(path).json() == kept  # refused edits change nothing
+
+
 def test_decision_remissions_void_open_and_closed_rules(
     sim: AlegraSimulator, api: Client, ids: dict[str, str]
 ) -> None:

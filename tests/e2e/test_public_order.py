@@ -20,6 +20,7 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
 from tests import public_fixtures as public
 from tests.e2e.sales_checks import activated, cli, records, remissions_by_order, sales
+from tests.e2e.sales_checks import summary as summary_of
 
 #: A little before the SDK order reached Handy (2023-02-26T07:14:32Z).
 BEFORE = datetime(2023, 2, 26, 7, 0, tzinfo=UTC)
@@ -121,6 +122,13 @@ def test_an_order_whose_lines_disagree_with_its_total_is_held_and_explained(
     world.handy.add_rendered_order(mismatching(order, 29079900, 35589.3))
     world.handy.add_rendered_order(order)
     clock.advance(30 * 60)
+    preview = summary_of(cli(rt, "sync", "sales", "--account", "acme", "--dry-run", "--json"))
+    assert {p["order"]: p["action"] for p in preview["plan"]} == {
+        "29079293": "create",
+        "29079900": "fail",
+    }
+    (held_plan,) = [p for p in preview["plan"] if p["action"] == "fail"]
+    assert (held_plan["reason"], held_plan["total_sales"]) == ("handy_total_mismatch", "35589.30")
     summary = sales(rt)
     assert (summary["sent"], summary["failed"]) == (1, {"handy_total_mismatch": 1})
     assert "29079900" not in remissions_by_order(world)
