@@ -105,6 +105,10 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("NIT inválido", "el NIT «{nit}» del cliente «{customer}» no es un número válido. Corrígelo en Handy (campo RFC) y el pedido se enviará en la siguiente sincronización."),
         "en": ("invalid NIT", "the NIT '{nit}' of customer '{customer}' is not a valid number. Fix it in Handy (the RFC field) and the order will be sent in the next cycle."),
     },
+    "handy_total_mismatch": {
+        "es": ("total de Handy distinto", "la suma de las líneas del pedido ({lines_total}) no es el total de Handy ({total_sales}) más las devoluciones ({returns_total}): Handy calculó este pedido con una regla que esta integración no conoce, y enviarlo dejaría un importe equivocado en la contabilidad. No se envía; revisa el pedido en Handy (si lo editas, la versión nueva se revisa otra vez) y avisa a quien mantiene la integración."),
+        "en": ("Handy total differs", "the order's lines add up to {lines_total}, not Handy's total ({total_sales}) plus the returns ({returns_total}): Handy computed this order by a rule this integration does not know, and sending it would put a wrong amount in the books. It is not sent; check the order in Handy (an edit is checked again) and tell whoever maintains the integration."),
+    },
     "only_returns": {
         "es": ("solo devoluciones", "el pedido solo tiene devoluciones; las devoluciones no se envían como remisión."),
         "en": ("returns only", "the order has only returns; returns are not sent as a remission."),

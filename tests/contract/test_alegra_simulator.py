@@ -628,6 +628,42 @@ def test_decision_remissions_update_only_while_open(
     assert api.put("remissions/nope", json={}).status_code == 404
 
 
+def test_decision_remissions_anotation_due_date_and_price_list_on_create_and_edit(
+    api: Client, ids: dict[str, str]
+) -> None:
+    """What the sales sync sends for an accountant (issue 11, part 6): a printed
+    ``anotation``, a ``dueDate`` after the date, ``priceList: {id}`` — kept and returned on
+    create, changed by an edit, kept by an edit that does not send them."""
+    remission = create_remission(
+        api,
+        ids,
+        dueDate="2026-11-05",
+        priceList={"id": ids["wholesale"]},
+        anotation="Pedido Handy #7 — entregar temprano",
+    )
+    path = f"remissions/{remission['id']}"
+    assert (remission["date"], remission["dueDate"]) == ("2026-11-02", "2026-11-05")
+    assert remission["priceList"] == {"id": ids["wholesale"], "name": "Mayorista"}
+    assert remission["anotation"] == "Pedido Handy #7 — entregar temprano"
+    edited = api.put(
+        path,
+        json={"anotation": "Pedido Handy #8", "dueDate": "2026-11-06", "priceList": ids["general"]},
+    ).json()
+    assert (edited["anotation"], edited["dueDate"]) == ("Pedido Handy #8", "2026-11-06")
+    assert edited["priceList"] == {"id": ids["general"], "name": "General"}
+    kept = api.put(path, json={"observations": "solo esto"}).json()
+    assert (kept["anotation"], kept["dueDate"], kept["priceList"]) == (
+        "Pedido Handy #8",
+        "2026-11-06",
+        {"id": ids["general"], "name": "General"},
+    )
+    assert api.get(path).json() == kept
+    assert_400(api.put(path, json={"priceList": {"id": "999"}}), "priceList")
+    assert_400(api.put(path, json={"anotation": "x" * 501}), "anotation", "500")
+    assert_400(api.post("remissions", json=remission_body(ids, priceList="999")), "priceList")
+    assert api.get(path).json() == kept  # refused edits change nothing
+
+
 def test_decision_remissions_void_open_and_closed_rules(
     sim: AlegraSimulator, api: Client, ids: dict[str, str]
 ) -> None:
@@ -805,14 +841,18 @@ def test_decision_webhooks_delivery_of_admin_and_api_changes(
         "https://hooks.example.mx/new-client",
     ]
     payloads = receiver.payloads()
-    assert payloads[0] == {"subject": "new-item", "message": {"item": item}}
+    # The records come in the webhook's own shape (Pipedream's test events): the keys are
+    # checked against those in test_public_shapes; here, that they carry the change.
+    assert payloads[0]["subject"] == "new-item"
+    assert {k: payloads[0]["message"]["item"][k] for k in ("id", "name", "reference")} == item
     assert payloads[1]["message"]["item"]["name"] == "Aceite 1L"
     assert payloads[2]["subject"] == "delete-item"
-    assert payloads[4] == {
-        "subject": "edit-client",
-        "message": {"client": {"id": contact["id"], "name": "Tienda Sol"}},
-    }
-    assert payloads[5]["message"]["client"] == created
+    assert payloads[4]["subject"] == "edit-client"
+    assert payloads[4]["message"]["client"]["id"] == contact["id"]
+    assert payloads[4]["message"]["client"]["name"] == "Tienda Sol"
+    assert payloads[5]["message"]["client"]["id"] == created["id"]
+    assert payloads[5]["message"]["client"]["name"] == "Por API"
+    assert payloads[5]["message"]["client"]["type"] == ["client"]
 
 
 def test_decision_webhooks_delivered_outside_the_lock(sim: AlegraSimulator, api: Client) -> None:

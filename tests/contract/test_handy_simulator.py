@@ -428,6 +428,25 @@ def test_decision_products_create_answers_201_with_the_stored_object(
 def test_decision_products_defaults_on_create(api: Client, family: dict[str, Any]) -> None:
     created = api.post("product", json=product_body(family)).json()
     assert (created["quantity"], created["enabled"], created["externalId"]) == (0.0, True, None)
+    assert (created["hasBeenSold"], created["minimumPrice"], created["satProduct"]) == (
+        False,
+        0.0,
+        None,
+    )
+    assert created["createdBy"]["name"] == created["lastUpdatedBy"]["name"] == "Administrador Demo"
+
+
+def test_products_base_price_is_the_price_before_taxes(
+    sim: HandySimulator, api: Client, family: dict[str, Any]
+) -> None:
+    """handy.md §6.3, checked on the SDK's products: price = basePrice × (1 + taxes)."""
+    created = api.post("product", json=product_body(family, price=1890)).json()
+    assert created["basePrice"] == 1629.31  # IVA 16 by default
+    eight = next(t for t in sim.state.taxes.values() if t["amount"] == 8.0)
+    changed = api.put("product/P-1", json={"tax": {"id": eight["id"]}}).json()
+    assert changed["basePrice"] == 1750.0  # the SDK's Rayo Encogedor: 1,890 with IVA 8 %
+    assert api.put("product/P-1", json={"price": 108}).json()["basePrice"] == 100.0
+    assert sim.update_product("P-1", price=54)["basePrice"] == 50.0
 
 
 @pytest.mark.parametrize("price", ["116", "$500.00", None, True, -1, {"amount": 1}])
@@ -579,6 +598,17 @@ def test_decision_customers_create_with_every_field(
         "enabled": True,
         "dateCreated": "2026-11-02T15:00:00Z",
         "lastUpdated": "2026-11-02T15:00:00Z",
+        # fields a Handy customer carries that this service never writes (SDK order example)
+        "neighborhood": None,
+        "comments": None,
+        "priceList": None,
+        "balance": 0.0,
+        "credit": 0.0,
+        "fiscalRegime": None,
+        "cfdiUse": None,
+        "paymentForms": None,
+        "paymentMethods": None,
+        "facturamaCustomerId": None,
     }
     assert api.get("customer/C-1").json() == created
     assert api.get("customer").json()["customers"] == [created]
@@ -803,20 +833,32 @@ def test_decision_sales_orders_shape(sim: HandySimulator, api: Client) -> None:
         "id": fetched["createdBy"]["id"],
         "name": "Vendedor Demo",
         "username": "vendedor.demo@example.com",
+        "extras": None,
         "enabled": True,
     }
     known, reward, untaxed = fetched["items"]
-    assert known["product"] == {
-        key: sim.product("ARROZ")[key]
-        for key in ("id", "code", "description", "price", "enabled", "tax", "family")
-    }
+    product = sim.product("ARROZ")
+    assert product["hasBeenSold"] is True
+    audit = ("createdBy", "lastUpdatedBy", "dateCreated", "lastUpdated")
+    assert known["product"] == {k: v for k, v in product.items() if k not in audit}
     assert (known["quantity"], known["price"], known["originalPrice"]) == (2.0, 26.1, 29.0)
     assert (known["discountPercentage"], known["total"]) == (10.0, 52.2)
     assert known["tax"] == {"id": 1, "name": "IVA", "amount": 16.0, "enabled": True}
     assert (known["priceType"], known["isReturn"], known["isReward"]) == ("REGULAR", False, False)
     assert (known["taxOptional"], known["delivered"], known["comments"]) == (None, 0.0, None)
     assert reward["product"]["code"] == reward["product"]["description"] == "DESCONOCIDO"
+    assert reward["product"]["id"] is None
+    assert set(reward["product"]) == set(known["product"])
     assert (reward["priceType"], reward["isReward"]) == ("REWARD", True)
+    assert (reward["promoIds"], reward["promoNames"]) == (f"PROMO-{reward['id']}", "Promoción")
+    assert (known["promoIds"], known["promoNames"], known["discount"]) == (
+        None,
+        None,
+        "Descuento de 10.0% para cliente",
+    )
+    assert (fetched["promoIds"], fetched["promoNames"]) == (f"PROMO-{reward['id']},", "Promoción,")
+    assert fetched["type"] == {"id": 501, "description": "Pedido de venta", "enabled": True}
+    assert fetched["scheduledDateForDelivery"] is None
     assert untaxed["tax"] is None
     assert fetched["sellerComment"] == "Entregar temprano"
     assert (fetched["salesType"], fetched["operativeStatus"]) == ("Preventa", "PENDING_DELIVERY")
@@ -861,6 +903,46 @@ def test_decision_sales_orders_totals_match_the_handy_fixture(sim: HandySimulato
         4959.8,
         31847.5,
     )
+
+
+def test_sales_orders_carry_the_scheduled_delivery_through_edits(sim: HandySimulator) -> None:
+    add_customer(sim)
+    when = START + timedelta(days=2)
+    order = sim.create_order("C-1", [{"code": "A", "quantity": 1, "price": 1}], scheduled_for=when)
+    assert order["scheduledDateForDelivery"] == "2026-11-04T15:00:00Z"
+    edited = sim.edit_order(order["id"], [{"code": "A", "quantity": 2, "price": 1}])
+    assert edited["scheduledDateForDelivery"] == "2026-11-04T15:00:00Z"
+
+
+def test_a_rendered_order_is_served_as_it_is(sim: HandySimulator, api: Client) -> None:
+    """``add_rendered_order`` serves a public order (the SDK's) exactly; orders created
+    afterwards never take its id."""
+    add_customer(sim)
+    raw = {
+        "id": 29_079_003,
+        "dateCreated": "2026-11-02T15:00:00Z",
+        "mobileDateCreated": "2026-11-02T15:00:00Z",
+        "customer": {"code": "X", "description": "Gru Inc"},
+        "items": [{"id": 1, "product": {"code": "M-001"}, "quantity": 1.0, "price": 5.0}],
+        "totalSales": 5.0,
+        "editedFrom": {"id": 29_079_001, "deleted": True, "isEdited": True},
+        "anUnknownField": [1, 2],
+    }
+    served = sim.add_rendered_order(raw)
+    assert served == raw | {"deleted": False}
+    assert api.get("salesOrder/29079003").json() == served
+    listed = api.get(
+        "salesOrder", params={"start": "02/11/2026 09:00:00", "end": "02/11/2026 09:00:00"}
+    )
+    assert listed.json()["salesOrders"] == [served]
+    ids = [
+        sim.create_order("C-1", [{"code": "A", "quantity": 1, "price": 1}])["id"] for _ in range(3)
+    ]
+    assert ids == [29_079_001, 29_079_002, 29_079_004]
+    with pytest.raises(ValueError, match="already exists"):
+        sim.add_rendered_order(raw)
+    with pytest.raises(ValueError, match="does not match"):
+        sim.add_rendered_order(raw | {"id": 1, "dateCreated": "ayer"})
 
 
 def test_decision_sales_orders_line_total_rounds_half_up(sim: HandySimulator) -> None:

@@ -3,6 +3,7 @@ exactly one remission, whatever fails in between."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,6 +155,49 @@ def test_an_edit_updates_the_remission_and_moves_the_link(
     assert world.handy.order(edited["id"])["externalId"] == remission["id"]
 
 
+def test_the_remission_carries_the_delivery_date_price_list_and_anotation_through_edits(
+    mx: tuple[World, Runtime], clock: ManualClock
+) -> None:
+    """Issue 11, part 6: dueDate = the local date of the scheduled delivery, the account's
+    price list, the order number and the seller's comment printed (``anotation``); the marker
+    stays in ``observations``. An edit updates all of it on the same remission."""
+    world, rt = mx
+    code = a_product(world)["code"]
+    clock.advance(30)
+    order = world.handy.create_order(
+        synced_customer(world),
+        [{"code": code, "quantity": 1, "price": "50.00"}],
+        created_at=clock.now(),
+        comment="Entregar antes de las 9",
+        scheduled_for=clock.now() + timedelta(days=3, hours=12),  # 2026-11-06 03:00Z
+    )
+    clock.advance(600)
+    sales(rt)
+    (remission,) = remissions_by_order(world)[str(order["id"])]
+    assert (remission["date"], remission["dueDate"]) == ("2026-11-02", "2026-11-05")
+    assert remission["priceList"]["id"] == world.price_list["id"]
+    assert remission["anotation"] == f"Pedido Handy #{order['id']} — Entregar antes de las 9"
+    assert remission["observations"] == f"Pedido Handy #{order['id']} [handy-order:{order['id']}]"
+    clock.advance(60)
+    edited = world.handy.edit_order(
+        order["id"], [{"code": code, "quantity": 2, "price": "50.00"}], at=clock.now()
+    )
+    clock.advance(600)
+    assert sales(rt)["updated"] == 1
+    (updated,) = world.alegra.remissions()
+    assert updated["id"] == remission["id"]
+    assert updated["dueDate"] == "2026-11-05"
+    assert updated["priceList"]["id"] == world.price_list["id"]
+    assert updated["anotation"] == f"Pedido Handy #{edited['id']} — Entregar antes de las 9"
+    assert updated["observations"] == (
+        f"Pedido Handy #{edited['id']} [handy-order:{edited['id']}] (editado de #{order['id']})"
+    )
+    clock.advance(600)
+    again = sales(rt)
+    assert again["sent"] == again["updated"] == again["adopted"] == 0
+    check_exactly_once(world, rt)
+
+
 def test_a_cancelled_order_voids_its_remission(
     mx: tuple[World, Runtime], clock: ManualClock
 ) -> None:
@@ -263,9 +307,11 @@ def test_an_unknown_product_fails_with_its_code_then_goes_through(
     assert Decimal(str(remission["total"])) == Decimal("11.60")
 
 
-def test_returns_are_left_out_and_rewards_go_at_zero(
+def test_returns_are_left_out_and_rewards_go_as_charged(
     mx: tuple[World, Runtime], clock: ManualClock
 ) -> None:
+    """Issue 11: a promotional line is sent at the price Handy charged (a gift charged 0 goes
+    at 0); only returns are left out. Before, every reward line went at 0."""
     world, rt = mx
     code = a_product(world)["code"]
     order = order_for(
@@ -274,22 +320,27 @@ def test_returns_are_left_out_and_rewards_go_at_zero(
         [
             {"code": code, "quantity": 2, "price": "30.00"},
             {"code": code, "quantity": 1, "price": "30.00", "is_return": True},
-            {"code": code, "quantity": 1, "price": "0", "is_reward": True},
+            {"code": code, "quantity": 1, "price": "21.00", "is_reward": True},  # 30 % off
+            {"code": code, "quantity": 1, "price": "0", "is_reward": True},  # a gift
         ],
         clock,
     )
+    assert Decimal(str(order["totalSales"])) == Decimal("51.00")  # 60 + 21 + 0 − 30
     clock.advance(600)
     sales(rt)
     (remission,) = remissions_by_order(world)[str(order["id"])]
     assert [Decimal(str(line["quantity"])) for line in remission["items"]] == [
         Decimal(2),
         Decimal(1),
+        Decimal(1),
     ]
-    assert Decimal(str(remission["items"][1]["price"])) == 0
-    assert Decimal(str(remission["total"])) == Decimal("60.00")
-    assert records(rt)[str(order["id"])].detail["returns"] == [
-        {"code": code, "quantity": "1.0", "price": "30.0"}
-    ]
+    assert Decimal(str(remission["items"][1]["total"])) == Decimal("21.00")
+    assert Decimal(str(remission["items"][2]["price"])) == 0
+    assert Decimal(str(remission["total"])) == Decimal("81.00")
+    record = records(rt)[str(order["id"])]
+    assert record.status == "sent"
+    assert record.handy_total == Decimal("81.00")
+    assert record.detail["returns"] == [{"code": code, "quantity": "1.0", "price": "30.0"}]
 
 
 @pytest.mark.parametrize("fault", ["error_500", "error_503", "drop_after_commit", "timeout_before"])

@@ -49,9 +49,10 @@ from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients import alegra_records as alegra
 from handy_alegra.clients import handy_records as handy
 from handy_alegra.clients.alegra import WEBHOOK_EVENTS
-from handy_alegra.clients.wire import Record
+from handy_alegra.clients.wire import Record, is_plausible
 from handy_alegra.clock import ManualClock
 from handy_alegra.http import MockTransport, Request, Response, TimeoutException
+from handy_alegra.money import cents
 from handy_alegra.reasons import LANGS, REASONS, sentence
 from handy_alegra.runtime import Runtime
 from handy_alegra.settings import Settings
@@ -889,6 +890,31 @@ EDIT_CHAINS: Strategy[Any] = st.one_of(
 )
 
 
+def handys_total(order: dict[str, Any]) -> dict[str, Any]:
+    """``order`` with ``totalSales`` as Handy computes it (DECISIONS.md: Σ of the line totals,
+    returns counted negatively), when every line's amount can be read; else unchanged."""
+    total = Decimal(0)
+    try:
+        for line in order["items"]:
+            if line.get("total") is not None:
+                amount = cents(expected_decimal(line["total"]))
+            else:
+                amount = cents(expected_decimal(line["price"]) * expected_decimal(line["quantity"]))
+            total += -amount if line.get("isReturn") is True else amount
+    except (ArithmeticError, KeyError, TypeError, ValueError, AttributeError):
+        return order
+    if not is_plausible(total):  # extreme lines: a real order could not have that total
+        return order
+    return {**order, "totalSales": str(total)}
+
+
+def _totals(order: dict[str, Any]) -> Strategy[dict[str, Any]]:
+    """Mostly Handy's own total (so the order gets past the independent check), sometimes the
+    one drawn (so the check's refusal, ``handy_total_mismatch``, is fuzzed too)."""
+    consistent = handys_total(order)
+    return st.sampled_from((consistent, consistent, order))
+
+
 def orders_like(order: dict[str, Any], codes: Sequence[str]) -> Strategy[dict[str, Any]]:
     """``order`` (a real one, as Handy renders it) with lines selling ``codes``, tame or
     wild."""
@@ -896,7 +922,11 @@ def orders_like(order: dict[str, Any], codes: Sequence[str]) -> Strategy[dict[st
     line = st.tuples(lines, st.sampled_from(list(codes))).map(
         lambda t: {**t[0], "product": {**t[0]["product"], "code": t[1]}}
     )
-    return st.lists(line, min_size=1, max_size=3).map(lambda lines: {**order, "items": lines})
+    return (
+        st.lists(line, min_size=1, max_size=3)
+        .map(lambda lines: {**order, "items": lines})
+        .flatmap(_totals)
+    )
 
 
 def expected_chain(raw: Any) -> tuple[str, ...]:
@@ -928,9 +958,10 @@ def good_sales_order(*, wild: bool = False) -> Strategy[dict[str, Any]]:
             "isEdited": st.booleans(),
             "externalId": st.none() | st.integers(1, 10**6).map(str),
             "sellerComment": st.none() | names(max_size=80, wild=wild),
+            "scheduledDateForDelivery": st.none() | iso_moments(),
             "createdBy": st.fixed_dictionaries({"id": st.integers(1, 99), "name": names()}),
         },
-    )
+    ).flatmap(_totals)
 
 
 # --- malformed records ---------------------------------------------------------------------

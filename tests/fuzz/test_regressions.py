@@ -32,6 +32,7 @@ from tests.fuzz.strategies import (
     TOO_MANY_DECIMALS,
     Sandbox,
     check_reason,
+    handys_total,
     place_alegra,
     sandbox,
     synced_company,
@@ -56,13 +57,16 @@ def item(**over: Any) -> dict[str, Any]:
 
 
 def raw_order(*lines: dict[str, Any], **customer: Any) -> dict[str, Any]:
-    return {
+    """An order of ``lines`` whose ``totalSales`` is Handy's (so that it passes the totals
+    check), or 0 when a line's amounts are past the limits (the order is unreadable then)."""
+    raw = {
         "id": 7,
         "dateCreated": "2026-11-02T15:00:00Z",
         "customer": {"code": "ALG-1", "description": "Tienda", **customer},
         "items": list(lines),
         "totalSales": 0,
     }
+    return handys_total(raw)
 
 
 def order(*lines: dict[str, Any], **customer: Any) -> SalesOrder:
@@ -113,13 +117,14 @@ def remission_observations(box: Sandbox) -> str:
 
 
 def one_bad_order(box: Sandbox, change: dict[str, Any]) -> tuple[RunSummary, Any, Any]:
-    """A good order and a bad one (its line changed by ``change``): the cycle's summary and
-    both orders' ids."""
+    """A good order and a bad one (its line changed by ``change``, and its ``totalSales``
+    with it, as Handy would compute it): the cycle's summary and both orders' ids."""
     products, linked = synced_company(box)
     handy = box.world.handy
     good = handy.create_order(linked[0], [{"code": products[0]["code"], "quantity": 2, "price": 5}])
     bad = handy.create_order(linked[1], [{"code": products[1]["code"], "quantity": 1, "price": 5}])
     bad["items"][0].update(change)
+    bad["totalSales"] = bad["items"][0]["total"]
     box.handy.replace["salesOrder", str(bad["id"])] = bad
     box.clock.advance(60)
     summary = sales.run(box.runtime, box.account)

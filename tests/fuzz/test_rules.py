@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from handy_alegra.alegra_totals import MAX_PRICE_DECIMALS, price_decimals
@@ -18,8 +18,9 @@ from handy_alegra.clients.wire import dumps, parse_record
 from handy_alegra.errors import RecordParseError
 from handy_alegra.mapping import clients, customers, products
 from handy_alegra.mapping.problems import Problem
-from handy_alegra.mapping.remission import ItemInfo, Lines, remission_lines
+from handy_alegra.mapping.remission import ItemInfo, Lines, handy_line_total, remission_lines
 from handy_alegra.mapping.verdict import Verdict, unreadable
+from handy_alegra.money import cents
 from handy_alegra.reasons import sentence
 from handy_alegra.store.sync_state import from_json, to_json
 from tests.fuzz.strategies import (
@@ -153,6 +154,16 @@ def test_remission_lines_for_any_order(case: tuple[Any, dict[str, ItemInfo]]) ->
         check_unreadable(order)
         return
     result = remission_lines(order, items)
+    sold = [line for line in order.lines if not line.is_return]
+    returned = [line for line in order.lines if line.is_return]
+    lines_total = cents(sum((handy_line_total(line) for line in sold), Decimal(0)))
+    returns = cents(sum((handy_line_total(line) for line in returned), Decimal(0)))
+    agrees = lines_total == cents(order.total_sales) + returns
+    event("totals agree" if agrees else "totals disagree")
+    if not agrees:  # a rule of Handy's we do not know is never sent
+        assert isinstance(result, Problem) and result.reason == "handy_total_mismatch"
+        assert result.detail["lines_total"] == str(lines_total)
+        assert result.detail["total_sales"] == str(cents(order.total_sales))
     for draft in [] if isinstance(result, Problem) else result.drafts:
         dumps(draft.to_wire())  # Alegra gets exactly these numbers
         check_within_limits({"price": draft.price, "quantity": draft.quantity})
@@ -160,7 +171,8 @@ def test_remission_lines_for_any_order(case: tuple[Any, dict[str, ItemInfo]]) ->
         check_reason(result.reason, result.detail)
         return
     assert isinstance(result, Lines)
-    sold = [line for line in order.lines if not line.is_return]
+    assert agrees
+    assert result.pricing.target == lines_total  # every sold line counts, as charged
     assert len(result.drafts) == len(sold)
     for draft in result.drafts:
         assert draft.price.is_finite()

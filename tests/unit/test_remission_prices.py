@@ -182,9 +182,9 @@ def test_iva_lines_absorb_the_gap_of_lines_without_iva() -> None:
     assert pricing.difference == 0
 
 
-def test_a_reward_line_goes_at_price_zero_and_counts_nothing() -> None:
-    reward = LineIn(D("58.00"), D("2"), D("116.00"), D("16"), reward=True)
-    lines = [line("116.00", "1", "16"), reward]
+@pytest.mark.parametrize("iva", ["16", None])
+def test_a_line_charged_zero_goes_at_zero_and_counts_nothing(iva: str | None) -> None:
+    lines = [line("116.00", "1", "16"), line("0", "2", iva)]
     pricing = price_lines(lines)
     assert_well_formed(pricing, lines)
     assert pricing.lines[1].price == 0
@@ -193,11 +193,23 @@ def test_a_reward_line_goes_at_price_zero_and_counts_nothing() -> None:
     assert pricing.difference == 0
 
 
+def test_the_sdk_example_order_prices_its_promotional_line_as_charged() -> None:
+    # Handy's SDK SalesOrderExample.json: 1,833.30 at IVA 8 %, 33,756 and the REWARD line
+    # (1,740 at 30 % off = 1,218) at IVA 16 %: Alegra's total is Handy's 36,807.30.
+    lines = [line("1833.3", "1", "8"), line("33756", "1", "16"), line("1218", "1", "16")]
+    pricing = price_lines(lines)
+    assert_well_formed(pricing, lines)
+    assert [p.price for p in pricing.lines] == [D("1697.5"), D("29100"), D("1050")]
+    assert pricing.total == pricing.target == D("36807.30")
+    taxes = sum((p.total - p.subtotal for p in pricing.lines), D(0))
+    assert taxes == D("4959.80")
+
+
 def test_a_mixed_order_keeps_its_line_order_and_is_cent_exact() -> None:
     lines = [
         line("100.01", "1", "16"),
         line("25.50", "4", None),
-        LineIn(D("10.00"), D("1"), D("10.00"), None, reward=True),
+        line("10.00", "1", None),
         line("45.90", "1.5", "8"),
         line("12.35", "24", "0"),
         line("89.99", "0.5", "16"),
@@ -205,8 +217,8 @@ def test_a_mixed_order_keeps_its_line_order_and_is_cent_exact() -> None:
     pricing = price_lines(lines)
     assert_well_formed(pricing, lines)
     assert pricing.lines[1].price == D("25.50")
-    assert pricing.lines[2].total == 0
-    assert pricing.target == sum((x.handy_total for x in lines if not x.reward), D(0))
+    assert pricing.lines[2].total == D("10.00")
+    assert pricing.target == sum((x.handy_total for x in lines), D(0))
     assert pricing.difference == 0
 
 

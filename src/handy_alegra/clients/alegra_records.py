@@ -321,9 +321,11 @@ class Remission(Record):
     due_date: dt.date | None = Field(default=None, alias="dueDate")
     status: Text = "open"
     observations: Text = ""
+    anotation: Text = ""
     client: Ref | None = None
     seller: Ref | None = None
     warehouse: Ref | None = None
+    price_list: Ref | None = Field(default=None, alias="priceList")
     lines: tuple[RemissionLine, ...] = Field(default=(), alias="items")
     subtotal: OptionalNum = None
     tax: OptionalNum = None
@@ -336,7 +338,7 @@ class Remission(Record):
             return value.get("fullNumber") or value.get("number")
         return value
 
-    @field_validator("client", "seller", "warehouse", mode="before")
+    @field_validator("client", "seller", "warehouse", "price_list", mode="before")
     @classmethod
     def _refs(cls, value: Any) -> Any:
         return _ref(value)
@@ -346,7 +348,7 @@ class Remission(Record):
     def _lines(cls, value: Any) -> Any:
         return () if value is None else value
 
-    @field_validator("observations", mode="before")
+    @field_validator("observations", "anotation", mode="before")
     @classmethod
     def _observations(cls, value: Any) -> Any:
         return value or ""

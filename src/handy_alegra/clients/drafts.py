@@ -90,7 +90,8 @@ class RemissionDraft:
     due_date: dt.date
     client_id: str
     lines: tuple[RemissionLineDraft, ...]
-    observations: str = ""
+    observations: str = ""  # internal (not printed): carries the exactly-once marker
+    anotation: str = ""  # printed notes; Alegra's API spells the field "anotation"
     seller_id: str | None = None
     warehouse_id: str | None = None
     price_list_id: str | None = None
@@ -103,6 +104,7 @@ class RemissionDraft:
                 "client": {"id": self.client_id},
                 "items": [line.to_wire() for line in self.lines],
                 "observations": self.observations or None,
+                "anotation": self.anotation or None,
                 "seller": {"id": self.seller_id} if self.seller_id else None,
                 "warehouse": {"id": self.warehouse_id} if self.warehouse_id else None,
                 "priceList": {"id": self.price_list_id} if self.price_list_id else None,

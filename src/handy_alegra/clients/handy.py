@@ -65,13 +65,16 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
 
 
 def error_details(response: Response) -> ErrorDetails:
-    """422 ``{"errors": [{object, field, rejected-value, message}]}``; else ``{"message"}``."""
+    """422 ``{"errors": [{object, field, rejected-value, message}]}`` (or one such entry
+    alone, as the SDK also models it); else ``{"message"}``."""
     try:
         body = response.json()
     except ValueError:
         return response.reason_phrase or f"HTTP {response.status_code}", ()
     if not isinstance(body, dict):
         return f"HTTP {response.status_code}", ()
+    if "errors" not in body and "field" in body and "rejected-value" in body:
+        body = {"errors": [body]}
     errors = body.get("errors")
     if isinstance(errors, list) and errors:
         fields = tuple(

@@ -40,7 +40,7 @@ def _named(value: Any) -> Any:
 
 
 class Product(Record):
-    id: Id
+    id: Id | None = None  # products are keyed by code; the SDK's product example has no id
     code: Text
     description: Text = ""
     price: Num
@@ -148,6 +148,7 @@ class SalesOrder(Record):
     external_id: OptionalText = Field(default=None, alias="externalId")
     seller_name: OptionalText = None
     seller_comment: OptionalText = Field(default=None, alias="sellerComment")
+    scheduled_for: Timestamp = Field(default=None, alias="scheduledDateForDelivery")
 
     @model_validator(mode="before")
     @classmethod

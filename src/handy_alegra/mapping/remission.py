@@ -1,4 +1,5 @@
-"""A Handy order as an Alegra remission (pure): its lines, its marker, its date."""
+"""A Handy order as an Alegra remission (pure): its lines, its marker, its dates, the
+check of the lines against Handy's own total."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from handy_alegra.clients.handy_records import OrderLine, SalesOrder
 from handy_alegra.clients.wire import is_plausible
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission_prices import LineIn, PricedLine, Pricing, price_lines
-from handy_alegra.money import cents, is_percentage
+from handy_alegra.money import ZERO, cents, is_percentage
 from handy_alegra.reasons import clip
 
 MARKER_RE = re.compile(r"\[handy-order:([^\]\s]+)\]")
-OBSERVATIONS_LIMIT = 500
+#: Alegra's limit on ``observations`` and on ``anotation`` (alegra.md §11, DOC:invoice-old).
+TEXT_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +42,32 @@ def marked_orders(observations: str) -> set[str]:
 
 
 def observations(order: SalesOrder) -> str:
+    """Alegra's internal, unprinted field: the exactly-once marker (and the edit it replaces)."""
     head = f"Pedido Handy #{order.id} {marker(order.id)}"
     if order.edited_from:
         head += f" (editado de #{order.edited_from[0]})"
+    return head[:TEXT_LIMIT]
+
+
+def anotation(order: SalesOrder) -> str:
+    """Alegra's printed notes (the API spells it ``anotation``): the Handy order number and the
+    seller's comment, for the person who reads the remission."""
+    head = f"Pedido Handy #{order.id}"
     comment = (order.seller_comment or "").strip()
-    text = f"{head} — {comment}" if comment else head
-    return text[:OBSERVATIONS_LIMIT]
+    return (f"{head} — {comment}" if comment else head)[:TEXT_LIMIT]
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
+
+
+def due_date(order: SalesOrder, zone: ZoneInfo) -> date:
+    """The local date of Handy's ``scheduledDateForDelivery`` when the order has one, else the
+    order's date; never before the order's date (a remission cannot fall due before it is
+    dated)."""
+    day = local_date(order.date_created, zone)
+    scheduled = order.scheduled_for
+    return max(day, local_date(scheduled, zone)) if scheduled is not None else day
 
 
 def sold_and_returned(order: SalesOrder) -> tuple[list[OrderLine], list[OrderLine]]:
@@ -61,6 +79,25 @@ def handy_line_total(line: OrderLine) -> Decimal:
     return cents(line.total) if line.total is not None else cents(line.price * line.quantity)
 
 
+def check_totals(order: SalesOrder) -> Problem | None:
+    """The independent check of every order: Σ of the lines we send (Handy's line totals)
+    must equal Handy's own ``totalSales`` plus the returns we leave out (``totalSales`` counts
+    returns negatively), to the cent. When it does not, Handy computed the order by a rule
+    this service has not understood, and sending it would put a wrong amount in the books."""
+    sold, returned = sold_and_returned(order)
+    lines = cents(sum((handy_line_total(line) for line in sold), ZERO))
+    returns = cents(sum((handy_line_total(line) for line in returned), ZERO))
+    expected = cents(order.total_sales) + returns
+    if lines == expected:
+        return None
+    detail = {
+        "lines_total": str(lines),
+        "total_sales": str(cents(order.total_sales)),
+        "returns_total": str(returns),
+    }
+    return Problem("handy_total_mismatch", detail)
+
+
 @dataclass(frozen=True, slots=True)
 class Lines:
     drafts: tuple[RemissionLineDraft, ...]
@@ -69,8 +106,13 @@ class Lines:
 
 
 def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines | Problem:
-    """The remission lines of ``order``: returns left out (and listed), rewards at 0, prices
-    without IVA chosen so that Alegra's total equals Handy's to the cent where possible."""
+    """The remission lines of ``order``: returns left out (and listed), every other line as
+    Handy charged it (promotional lines too), prices without IVA chosen so that Alegra's total
+    equals Handy's to the cent where possible. An order whose lines disagree with its
+    ``totalSales`` is not sent (``check_totals``)."""
+    mismatch = check_totals(order)
+    if mismatch is not None:
+        return mismatch
     sold, returned = sold_and_returned(order)
     if not sold:
         return Problem("only_returns", {"order": order.id})
@@ -95,7 +137,6 @@ def remission_lines(order: SalesOrder, items: Mapping[str, ItemInfo]) -> Lines |
             quantity=line.quantity,
             handy_total=handy_line_total(line),
             iva_percent=items[line.product_code].iva_percent,
-            reward=line.reward,
         )
         for line in sold
     ]
@@ -133,14 +174,16 @@ def remission_draft(
     zone: ZoneInfo,
     seller_id: str | None,
     warehouse_id: str | None,
+    price_list_id: str | None = None,
 ) -> RemissionDraft:
-    day = local_date(order.date_created, zone)
     return RemissionDraft(
-        date=day,
-        due_date=day,
+        date=local_date(order.date_created, zone),
+        due_date=due_date(order, zone),
         client_id=client_id,
         lines=lines.drafts,
         observations=observations(order),
+        anotation=anotation(order),
         seller_id=seller_id,
         warehouse_id=warehouse_id,
+        price_list_id=price_list_id,
     )

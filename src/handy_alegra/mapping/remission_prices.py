@@ -14,7 +14,8 @@ total may be unreachable alone. The subtotals of the IVA lines are then chosen j
    the smallest deviations, then deviations on the largest lines, then subtotals nearest the
    ideal; when the target cannot be hit, the closest total wins (the caller records it).
 
-Lines without IVA are sent as charged and never adjusted; reward lines go at price 0.
+Lines without IVA are sent as charged and never adjusted. Every line is priced as Handy charged
+it — promotional (``REWARD``) lines included; a line charged 0 goes at 0 (ADR 0007).
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class LineIn:
     quantity: Decimal  # > 0, may be fractional (0.333, 1.5)
     handy_total: Decimal  # Handy's line total (charged_price × quantity, to the cent)
     iva_percent: Decimal | None  # the Alegra item's active IVA (16, 19, 8, 0); None: no IVA
-    reward: bool = False  # reward/gift line: sent at price 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class PricedLine:
 @dataclass(frozen=True, slots=True)
 class Pricing:
     lines: tuple[PricedLine, ...]
-    target: Decimal  # Σ handy_total of the lines (rewards count 0)
+    target: Decimal  # Σ handy_total of the lines
     total: Decimal  # Σ PricedLine.total: what Alegra will compute
 
     @property
@@ -86,9 +86,6 @@ def price_lines(lines: Sequence[LineIn]) -> Pricing:
     fixed_delta = 0  # cents the lines that are never adjusted are off by
     iva_rows: list[int] = []
     for index, line in enumerate(lines):
-        if line.reward:
-            priced[index] = _priced(line, ZERO, line_amounts(ZERO, line.quantity, _taxes(line)))
-            continue
         target += cents(line.handy_total)
         if line.iva_percent is None:
             price = line.charged_price

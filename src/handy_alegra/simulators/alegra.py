@@ -22,7 +22,7 @@ from typing import Any
 from handy_alegra.clock import Clock
 from handy_alegra.http import Request, Response
 from handy_alegra.money import to_decimal
-from handy_alegra.simulators import alegra_remissions, alegra_routes
+from handy_alegra.simulators import alegra_remissions, alegra_routes, alegra_shapes
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.ratewindow import WindowState, seconds_text
 from handy_alegra.simulators.routing import HttpProblem, Simulator
@@ -320,16 +320,19 @@ class AlegraSimulator(Simulator):
         return item
 
     def add_contact(self, record: Record) -> Record:
-        """Stores ``record`` as given (the read shape), with an id."""
+        """Stores ``record`` as given (the read shape), with an id; in Colombia, the fields
+        of the read shape it lacks get their defaults (``alegra_shapes``)."""
         with self.lock:
             contact = self._insert(self.store.contacts, "contact", record)
+            contact = self._contact_shape(contact["id"])
             self.queue_event("new-client", "client", contact)
         self.deliver_webhooks()
         return contact
 
     def update_contact(self, id: str, **fields: Any) -> Record:
         with self.lock:
-            contact = self._merge(self.store.contacts, id, fields)
+            self._merge(self.store.contacts, id, fields)
+            contact = self._contact_shape(id)
             self.queue_event("edit-client", "client", contact)
         self.deliver_webhooks()
         return contact
@@ -367,6 +370,12 @@ class AlegraSimulator(Simulator):
         with self.lock:
             return copy.deepcopy(list(self.store.subscriptions.values()))
 
+    def _contact_shape(self, id: str) -> Record:
+        """The stored contact in its country's read shape (call under the lock)."""
+        return copy.deepcopy(
+            alegra_shapes.contact_read_shape(self.country, self.store.contacts[id])
+        )
+
     def _insert(self, table: dict[str, Record], kind: str, record: Record) -> Record:
         record_id = self.store.mint_id(table, kind, record.get("id"))
         stored = {"id": record_id, **copy.deepcopy(record)}
@@ -385,7 +394,10 @@ class AlegraSimulator(Simulator):
         """Queue ``event`` for every subscription to it (call under the lock)."""
         if self.webhook_sender is None:
             return
-        payload = {"subject": event, "message": {key: record}}
+        payload = {
+            "subject": event,
+            "message": {key: alegra_shapes.webhook_record(self.country, key, record)},
+        }
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         for subscription in self.store.subscriptions.values():
             if subscription["event"] == event:

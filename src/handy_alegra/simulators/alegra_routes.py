@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from handy_alegra.http import Response
+from handy_alegra.simulators.alegra_shapes import contact_read_shape
 from handy_alegra.simulators.routing import HttpProblem, SimRequest, json_response
 
 if TYPE_CHECKING:
@@ -294,6 +295,7 @@ def create_contact(sim: AlegraSimulator, req: SimRequest) -> Response:
         "internalContacts": [],
     }
     contact.update(changes)
+    contact_read_shape(sim.country, contact)
     sim.store.contacts[contact_id] = contact
     sim.queue_event("new-client", "client", copy.deepcopy(contact))
     return ok(contact)
@@ -304,6 +306,7 @@ def update_contact(sim: AlegraSimulator, req: SimRequest) -> Response:
     if contact is None:
         raise not_found("el contacto", req.args[0])
     contact.update(contact_changes(sim, req.json_object(), creating=False, own_id=contact["id"]))
+    contact_read_shape(sim.country, contact)
     sim.queue_event("edit-client", "client", copy.deepcopy(contact))
     return ok(contact)
 

@@ -23,7 +23,7 @@ from handy_alegra.simulators.handy_routes import register_routes
 from handy_alegra.simulators.ratewindow import WindowState, seconds_text
 from handy_alegra.simulators.routing import HttpProblem, Simulator
 
-ADMIN_NAME = "Administrador Demo"
+ADMIN_NAME = catalog.ADMIN_NAME
 
 
 class HandySimulator(Simulator):
@@ -118,7 +118,7 @@ class HandySimulator(Simulator):
         with self.lock:
             current = self.state.products[code]
             values = _admin(catalog.product_values, self.state, fields, current)
-            merged = catalog.merge(self.state.products, current, values, self.now_text())
+            merged = catalog.merge_product(self.state, current, values, self.now_text())
             return copy.deepcopy(merged)
 
     def add_customer(
@@ -201,11 +201,13 @@ class HandySimulator(Simulator):
         seller_name: str = "Vendedor Demo",
         comment: str | None = None,
         mobile_created_at: datetime | None = None,
+        scheduled_for: datetime | None = None,
     ) -> Record:
         """A seller's order. Each line: ``code``, ``quantity``, ``price`` (charged unit price,
         tax-included, after discount) and optionally ``original_price``,
-        ``discount_percentage``, ``is_return``, ``is_reward``, ``tax_percent`` (None: no tax;
-        default: the Handy product's tax, or 16 for a code Handy does not know)."""
+        ``discount_percentage``, ``is_return``, ``is_reward`` (with ``promo_name``),
+        ``tax_percent`` (None: no tax; default: the Handy product's tax, or 16 for a code
+        Handy does not know). ``scheduled_for``: the delivery date the seller scheduled."""
         with self.lock:
             customer = self.state.customers[customer_code]
             created = catalog.iso(created_at or self.clock.now())
@@ -217,7 +219,15 @@ class HandySimulator(Simulator):
                 created_at=created,
                 mobile_created_at=catalog.iso(mobile_created_at) if mobile_created_at else created,
                 comment=comment,
+                scheduled_for=catalog.iso(scheduled_for) if scheduled_for else None,
             )
+            return orders.render(self.state, order["id"])
+
+    def add_rendered_order(self, record: Mapping[str, Any]) -> Record:
+        """An order exactly as Handy renders it — a public example such as the SDK's
+        ``SalesOrderExample.json`` — served from now on as it is."""
+        with self.lock:
+            order = orders.add_rendered(self.state, record)
             return orders.render(self.state, order["id"])
 
     def edit_order(
@@ -248,6 +258,7 @@ class HandySimulator(Simulator):
                 created_at=when,
                 mobile_created_at=when,
                 comment=previous["sellerComment"],
+                scheduled_for=previous.get("scheduledDateForDelivery"),
                 edited_from=order_id,
             )
             admin = self.state.user(ADMIN_NAME)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.money import ZERO, to_decimal
+from handy_alegra.money import HUNDRED, ZERO, round_half_up, to_decimal
 from handy_alegra.simulators.routing import HttpProblem
 
 Record = dict[str, Any]
@@ -29,6 +29,13 @@ SALES_ORDER = ("com.locus.salesorder.SalesOrder", "Pedido")
 ZONE_COLORS = ("#2e3e49", "#1abc9c", "#e67e22", "#9b59b6", "#e74c3c", "#3498db", "#f1c40f")
 UNIT = {"id": 1, "code": "PZA", "description": "Pieza", "enabled": True}
 DEFAULT_TAX_ID = 1
+#: The company user who writes through the API and in the portal (created, edited, deleted).
+ADMIN_NAME = "Administrador Demo"
+#: The picture Handy shows for a product without one (the SDK's product examples use it).
+GENERIC_PICTURE = "https://cdn.handy.la/products/generic.jpg"
+#: Fields of a product record that the copy of the product inside an order line leaves out
+#: (SDK ``SalesOrderExample.json`` against ``ValidProductExample.json``).
+NOT_IN_ORDER_LINES = ("createdBy", "lastUpdatedBy", "dateCreated", "lastUpdated")
 
 # First id of each resource: distinct ranges make an id used for the wrong resource stand out.
 _FIRST_IDS = {
@@ -95,7 +102,13 @@ class HandyState:
         if name not in self.users:
             username = ".".join(name.lower().split()) + "@example.com"
             user_id = self.next_id("user")
-            self.users[name] = {"id": user_id, "name": name, "username": username, "enabled": True}
+            self.users[name] = {
+                "id": user_id,
+                "name": name,
+                "username": username,
+                "extras": None,  # a free per-user text the company fills in (S6, Jan 2022)
+                "enabled": True,
+            }
         return self.users[name]
 
 
@@ -243,12 +256,42 @@ def product_values(
 
 
 def new_product(state: HandyState, values: Record, now: str) -> Record:
+    record = product_record(state, values, now, state.next_id("product"))
+    state.products[record["code"]] = record
+    return record
+
+
+def new_product_record(
+    state: HandyState, code: str, description: str, price: Decimal, tax: Record | None
+) -> Record:
+    """A product record that is not stored (an order line's product Handy does not know)."""
+    values: Record = {
+        "code": code,
+        "description": description,
+        "details": None,
+        "price": wire_number(price),
+        "quantity": 0.0,
+        "tax": tax,
+        "family": None,
+        "barcode": None,
+        "enabled": True,
+        "externalId": None,
+    }
+    return product_record(state, values, "", None)
+
+
+def product_record(state: HandyState, values: Record, now: str, product_id: int | None) -> Record:
+    """Every field of a product as Handy answers it (SDK ``ValidProductExample.json``, plus
+    the ``id`` and ``pictureUrl`` its order lines show)."""
+    admin = dict(state.user(ADMIN_NAME))
     record: Record = {
-        "id": state.next_id("product"),
+        "id": product_id,
         "code": values["code"],
         "description": values["description"],
         "details": values["details"],
         "price": values["price"],
+        "basePrice": None,
+        "minimumPrice": 0.0,
         "quantity": values["quantity"],
         "tax": values["tax"],
         "taxOptional": None,
@@ -257,14 +300,42 @@ def new_product(state: HandyState, values: Record, now: str) -> Record:
         "unit": dict(UNIT),
         "barcode": values["barcode"],
         "enabled": values["enabled"],
+        "applyDiscounts": False,
+        "hasBeenSold": False,
+        "boostSales": False,
+        "boostSalesDescription": "",
         "externalId": values["externalId"],
         "satProductCode": "",
         "satUnitCode": "",
+        "satProduct": None,
+        "satUnit": None,
+        "pictureUrl": GENERIC_PICTURE,
+        "createdBy": admin,
+        "lastUpdatedBy": admin,
         "dateCreated": now,
         "lastUpdated": now,
     }
-    state.products[record["code"]] = record
+    record["basePrice"] = base_price(record)
     return record
+
+
+def base_price(product: Record) -> float:
+    """The price before taxes: ``price = basePrice × (1 + tax% + taxOptional%)`` (handy.md
+    §6.3, checked on the SDK's products), rounded half-up to cents."""
+    percent = ZERO
+    for key in ("tax", "taxOptional"):
+        tax = product.get(key)
+        if isinstance(tax, dict):
+            percent += to_decimal(tax["amount"])
+    base = to_decimal(product["price"]) * HUNDRED / (HUNDRED + percent)
+    return wire_number(round_half_up(base))
+
+
+def merge_product(state: HandyState, product: Record, values: Record, now: str) -> Record:
+    merge(state.products, product, values, now)
+    product["basePrice"] = base_price(product)
+    product["lastUpdatedBy"] = dict(state.user(ADMIN_NAME))
+    return product
 
 
 def customer_values(
@@ -302,8 +373,18 @@ def new_customer(state: HandyState, values: Record, now: str) -> Record:
     for name, _ in _CUSTOMER_TEXTS:
         record[name] = values[name]
     record.update(
+        neighborhood=None,
+        comments=None,
         zone=values["zone"],
         category=values["category"],
+        priceList=None,  # the simulator has no Handy price lists
+        balance=0.0,
+        credit=0.0,
+        fiscalRegime=None,
+        cfdiUse=None,
+        paymentForms=None,
+        paymentMethods=None,
+        facturamaCustomerId=None,
         enabled=values["enabled"],
         dateCreated=now,
         lastUpdated=now,

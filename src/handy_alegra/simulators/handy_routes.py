@@ -156,7 +156,7 @@ class _Routes:
     def update_product(self, req: SimRequest) -> Response:
         current = self._found(self.state.products, req.args[0], "el producto")
         values = catalog.product_values(self.state, req.json_object(), current)
-        merged = catalog.merge(self.state.products, current, values, self.sim.now_text())
+        merged = catalog.merge_product(self.state, current, values, self.sim.now_text())
         return json_response(200, merged)
 
     # --- customers ------------------------------------------------------------------------

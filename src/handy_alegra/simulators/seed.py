@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from handy_alegra.clock import Clock, ManualClock
+from handy_alegra.mapping.clients import dian_check_digit
 from handy_alegra.money import round_half_up
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.faults import Faults
@@ -103,6 +104,8 @@ SELLERS = {
 COMPANY = {"MX": "Distribuidora del Bajío SA de CV", "CO": "Distribuciones Andinas S.A.S."}
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
 CHOSEN_LIST = "Mayoreo"
+#: The income account of the items (alegra.md §5: ``category`` is the accounting account).
+INCOME_ACCOUNT = {"id": "5049", "name": "Ventas"}
 RFC_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -214,7 +217,8 @@ def _item(world: World, i: int, categories: dict[str, str], warehouses: list[str
     rng = world.rng
     category = list(CATEGORIES)[i % len(CATEGORIES)]
     prefix, bases = CATEGORIES[category]
-    name = f"{rng.choice(bases)} {rng.choice(BRANDS)} {rng.choice(SIZES)}"
+    base, brand = rng.choice(bases), rng.choice(BRANDS)
+    name = f"{base} {brand} {rng.choice(SIZES)}"
     reference: Any = f"{prefix}-{i + 1:05d}"
     if i % 37 == 5:
         reference = ""
@@ -240,7 +244,8 @@ def _item(world: World, i: int, categories: dict[str, str], warehouses: list[str
         "price": prices,
         "tax": _taxes(world, i),
         "itemCategory": None if i % 10 == 9 else {"id": categories[category], "name": category},
-        "customFields": [],
+        "category": dict(INCOME_ACCOUNT),  # the accounting account, not the product category
+        "customFields": [{"id": "1", "name": "Marca", "value": brand}] if i % 5 == 0 else [],
     }
     if i % 7 != 6:
         record["inventory"] = _inventory(rng, i, warehouses)
@@ -334,6 +339,8 @@ def _contact(world: World, i: int, sellers: list[Record], previous_name: str) ->
         if i % 9 != 4:
             record["identification"] = number
             record["identificationObject"] = {"type": id_type, "number": number}
+            if business:  # a NIT carries its DIAN check digit
+                record["identificationObject"]["dv"] = dian_check_digit(number)
         record["address"] = {
             "address": f"Calle {rng.randint(1, 120)} # {rng.randint(1, 99)}-{rng.randint(1, 99)}",
             "city": "Medellín",
@@ -424,13 +431,16 @@ def seed_orders(world: World, count: int, *, since: datetime | None = None) -> l
                     "tax_percent": percent,
                 }
             )
-        if k % 29 == 8:
-            code, _, percent = products[rng.randrange(len(products))]
+        if k % 29 == 8:  # a promotion: 30 % off (as the SDK's example order), or a gift
+            code, price, percent = products[rng.randrange(len(products))]
+            charged = round_half_up(Decimal(price) * Decimal("0.7")) if k % 2 == 0 else 0
             lines.append(
                 {
                     "code": code,
                     "quantity": 1,
-                    "price": "0",
+                    "price": str(charged),
+                    "original_price": price,
+                    "discount_percentage": "30" if charged else "100",
                     "is_reward": True,
                     "tax_percent": percent,
                 }
@@ -441,6 +451,8 @@ def seed_orders(world: World, count: int, *, since: datetime | None = None) -> l
                 lines,
                 created_at=at,
                 seller_name=SELLERS[world.country][k % 4],
+                comment="Entregar por la mañana" if k % 5 == 2 else None,
+                scheduled_for=at + timedelta(days=2) if k % 3 == 1 else None,
             )
         )
     live = []

@@ -155,6 +155,9 @@ class OrderHandler:
 
     # --- steps -------------------------------------------------------------------------------
     def _prepare(self, order: SalesOrder, *, refresh: bool) -> tuple[Any, rules.Lines] | Problem:
+        mismatch = rules.check_totals(order)  # before a client may be created for it
+        if mismatch is not None:
+            return mismatch
         client = self.clients.resolve(order.customer, refresh=refresh)
         if isinstance(client, Problem):
             return client
@@ -171,6 +174,7 @@ class OrderHandler:
             zone=self.account.zone,
             seller_id=self.clients.seller_for_zone(zone),
             warehouse_id=self.account.warehouse_id,
+            price_list_id=self.account.price_list_id,
         )
         return draft, lines
 

@@ -93,7 +93,9 @@ def _plan_order(
         ),
         None,
     )
-    client = clients.resolve(order.customer, refresh=record is not None and record.attempts > 0)
+    client = rules.check_totals(order) or clients.resolve(
+        order.customer, refresh=record is not None and record.attempts > 0
+    )
     if isinstance(client, Problem):
         summary.failed[client.reason] += 1
         summary.planned.append(
