@@ -52,7 +52,7 @@ def _world(country: str) -> World:
 
 def _handy(world: World) -> Client:
     return Client(
-        base_url="http://handy.test/api/v2",
+        base_url="https://handy.test/api/v2",
         transport=MockTransport(world.handy.handle),
         headers={"Authorization": f"Bearer {world.credentials.handy_token}"},
     )
@@ -128,7 +128,7 @@ class _Receiver:
 def _deliveries(sim: AlegraSimulator, events: tuple[str, ...]) -> _Receiver:
     receiver = _Receiver()
     sim.webhook_sender = receiver
-    with Client(base_url="http://alegra.test/api/v1", transport=MockTransport(sim.handle)) as http:
+    with Client(base_url="https://alegra.test/api/v1", transport=MockTransport(sim.handle)) as http:
         email, token = next(iter(sim.store.users.items()))
         for event in events:
             answer = http.post(
@@ -181,7 +181,7 @@ def sim_colombian_contacts() -> Records:
     world.alegra.add_contact(PERSON)
     email, token = next(iter(world.alegra.store.users.items()))
     transport = MockTransport(world.alegra.handle)
-    with Client(base_url="http://alegra.test/api/v1", transport=transport) as http:
+    with Client(base_url="https://alegra.test/api/v1", transport=transport) as http:
         return [
             http.get(f"contacts/{c['id']}", auth=(email, token)).json()
             for c in world.alegra.contacts()

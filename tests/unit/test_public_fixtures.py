@@ -7,6 +7,7 @@ it read. Every record type of the fixtures needs a row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,7 +27,7 @@ from handy_alegra.mapping.remission import check_totals
 from handy_alegra.simulators import handy_catalog as catalog
 from handy_alegra.simulators.routing import HttpProblem
 from handy_alegra.store.tables import WebhookEvent
-from handy_alegra.webhook_sync import record_event
+from handy_alegra.webhook_inbox import record_delivery
 from tests import public_fixtures as public
 
 D = Decimal
@@ -58,7 +59,7 @@ def read_page(raw: dict[str, Any]) -> None:
         return Response(200, json=raw)
 
     clock = ManualClock()
-    http = Client(base_url="http://handy.test/api/v2/", transport=MockTransport(answer))
+    http = Client(base_url="https://handy.test/api/v2/", transport=MockTransport(answer))
     client = HandyClient(
         http, token="t", clock=clock, limiter=RateLimiter(500, 60.0, clock, api="handy")
     )
@@ -133,7 +134,8 @@ class _Session:
 
 def recorded(raw: dict[str, Any]) -> WebhookEvent:
     session = _Session()
-    assert record_event(session, 1, raw, datetime(2026, 11, 2, tzinfo=UTC)) is True
+    body = json.dumps(raw).encode()
+    assert record_delivery(session, 1, body, None, datetime(2026, 11, 2, tzinfo=UTC)) == "recorded"
     (event,) = session.added
     assert isinstance(event, WebhookEvent)
     return event
