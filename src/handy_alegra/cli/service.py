@@ -11,6 +11,7 @@ from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.status import account_status
+from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.web.metrics import serve_metrics
 
 
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
                 dispatcher.tick()
                 dispatcher.drain()
                 dispatcher.shutdown()
-                failed = [o for o in dispatcher.outcomes if o.status == "failed"]
+                failed = [o for o in dispatcher.outcomes if o.status == SlotStatus.FAILED]
                 raise typer.Exit(1 if failed else 0)
             dispatcher.serve(tick)
 

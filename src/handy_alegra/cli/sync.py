@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from types import ModuleType
+from typing import NoReturn
 
 import typer
 from sqlalchemy import delete
 
 from handy_alegra import accounts
-from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
+from handy_alegra.cli.common import DEBUG, RichProgress, print_summary, reported, runtime
 from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, daily, sales
+from handy_alegra.sync.summary import RunSummary
 
 group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
 
@@ -42,7 +44,15 @@ def _run(
         with RichProgress(enabled=not as_json) as progress:
             summary = sync.run(rt, config, dry_run=dry_run, progress=progress)
     print_summary(summary, as_json=as_json)
-    raise typer.Exit(summary.exit_code)
+    _exit([summary])
+
+
+def _exit(summaries: list[RunSummary]) -> NoReturn:
+    """The exit code of the worst run; under ``--debug`` a crash's traceback."""
+    for summary in summaries:
+        if summary.error is not None and DEBUG.get():
+            raise summary.error
+    raise typer.Exit(max(s.exit_code for s in summaries))
 
 
 @group.command("catalog")
@@ -55,7 +65,8 @@ def sync_catalog(
 ) -> None:
     """Alegra items → Handy products (price with IVA, stock, family).
 
-    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage.
+    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage or
+    stopped (the next run resumes), 4 crashed (a bug; --debug shows where).
 
     Example:
 
@@ -102,7 +113,7 @@ def sync_daily(
             summaries = daily.run(rt, config, dry_run=dry_run, progress=progress.lane)
     for summary in summaries:
         print_summary(summary, as_json=as_json)
-    raise typer.Exit(max(s.exit_code for s in summaries))
+    _exit(summaries)
 
 
 def register(app: typer.Typer) -> None:
