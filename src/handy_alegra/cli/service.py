@@ -123,6 +123,7 @@ def show(item: dict[str, object]) -> None:
         "paused"
         if item["paused"]
         else (f"running {item['running']}" if item["running"] else "active")
+        + f", health {item['health']}"
     )
     console.print(f"[bold]{item['account']}[/] ({item['country']}, {state})", highlight=False)
     table = Table("job", "last run", "outcome", "counts", "next run")

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import NoReturn
 
 import typer
 from sqlalchemy import delete
 
-from handy_alegra import accounts
-from handy_alegra.cli.common import DEBUG, RichProgress, print_summary, reported, runtime
+from handy_alegra import accounts, reasons
+from handy_alegra.cli.common import (
+    DEBUG,
+    RichProgress,
+    errors,
+    print_summary,
+    reported,
+    runtime,
+)
+from handy_alegra.store.statuses import RunOutcome
 from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, daily, sales
 from handy_alegra.sync.summary import RunSummary
@@ -20,6 +30,8 @@ AccountOption = typer.Option(..., "--account", "-a", help="The account's name.")
 DryRun = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
 AsJson = typer.Option(False, "--json", help="Print the summary as one JSON object.")
 
+
+EXIT_CTRL_C = 130
 
 Full = typer.Option(False, "--full", help="Read all of Handy again, not only what changed.")
 
@@ -41,10 +53,20 @@ def _run(
                 session.execute(
                     delete(Cursor).where(Cursor.account_id == config.id, Cursor.name == cursor)
                 )
-        with RichProgress(enabled=not as_json) as progress:
+        with RichProgress(enabled=not as_json) as progress, _ctrl_c():
             summary = sync.run(rt, config, dry_run=dry_run, progress=progress)
     print_summary(summary, as_json=as_json)
     _exit([summary])
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """Ctrl-C: the run has been closed as stopped; say what that means, exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        errors.print(reasons.outcome_meaning(RunOutcome.STOPPED), highlight=False)
+        raise typer.Exit(EXIT_CTRL_C) from None
 
 
 def _exit(summaries: list[RunSummary]) -> NoReturn:
@@ -109,7 +131,7 @@ def sync_daily(
     with reported():
         with rt.store.session() as session:
             config = accounts.load(session, rt.vault, account)
-        with RichProgress(enabled=not as_json) as progress:
+        with RichProgress(enabled=not as_json) as progress, _ctrl_c():
             summaries = daily.run(rt, config, dry_run=dry_run, progress=progress.lane)
     for summary in summaries:
         print_summary(summary, as_json=as_json)
