@@ -19,6 +19,7 @@ from handy_alegra.clients.alegra_records import PriceList, Warehouse
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.clients.handy_records import Named
 from handy_alegra.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.runtime import Runtime
 
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
@@ -178,6 +179,7 @@ def activate(
     all_items: bool = False,
     timezone: str = "America/Mexico_City",
     colombia_default_nit: str = "222222222",
+    colombia_regime: str = DEFAULT_REGIME,
     sales_since: datetime | None = None,
     warehouse: str | None = None,
     default_zone: str = "Sin vendedor",
@@ -190,6 +192,7 @@ def activate(
     if len(country) != 2 or not country.isalpha():
         raise ActivationError(f"country must be a two-letter ISO code (MX, CO, …), not {country!r}")
     parse_timezone(timezone)
+    colombia_regime = accounts.parse_regime(colombia_regime)
     daily_at = parse_daily_at(daily_at)
     if sales_every < 1:
         raise ActivationError("the sales interval must be at least 1 minute")
@@ -215,6 +218,7 @@ def activate(
             all_items=all_items,
             timezone=timezone,
             colombia_default_nit=colombia_default_nit,
+            colombia_regime=colombia_regime,
             default_zone=default_zone,
             default_family=default_family,
             warehouse_id=checked.warehouse.id if checked.warehouse else None,

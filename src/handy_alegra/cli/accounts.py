@@ -12,8 +12,10 @@ from rich.table import Table
 from handy_alegra import accounts, activation
 from handy_alegra.activation import ActivationError, Credentials
 from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
+from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
@@ -61,6 +63,9 @@ def add(
     colombia_default_nit: str = typer.Option(
         "222222222", help="NIT for Colombian clients without one."
     ),
+    colombia_regime: str = typer.Option(
+        DEFAULT_REGIME, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
+    ),
     sales_since: str | None = typer.Option(
         None, help="Send orders created from this ISO date-time on (default: now)."
     ),
@@ -95,6 +100,7 @@ def add(
                 all_items=all_items,
                 timezone=timezone,
                 colombia_default_nit=colombia_default_nit,
+                colombia_regime=colombia_regime,
                 sales_since=parse_since(sales_since, timezone),
                 warehouse=warehouse,
                 daily_at=daily_at,
@@ -171,6 +177,9 @@ def edit(
     country: str | None = typer.Option(None),
     timezone: str | None = typer.Option(None),
     colombia_default_nit: str | None = typer.Option(None),
+    colombia_regime: str | None = typer.Option(
+        None, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
+    ),
     default_zone: str | None = typer.Option(None, help="Zone for customers without a seller."),
     default_family: str | None = typer.Option(None, help="Family for items without a category."),
     warehouse: str | None = typer.Option(None, help="Id or name."),
@@ -211,6 +220,8 @@ def edit(
                 changes[key] = value
         if country is not None:
             changes["country"] = country.upper()
+        if colombia_regime is not None:
+            changes["colombia_regime"] = accounts.parse_regime(colombia_regime)
         if timezone is not None:
             changes["timezone"] = activation.parse_timezone(timezone)
         if sales_since is not None:

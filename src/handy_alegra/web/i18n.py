@@ -182,6 +182,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Familia para productos sin categoría",
         "Family for items without a category",
     ),
+    "edit.colombia_regime": (
+        "Régimen de los clientes nuevos en Alegra (Colombia)",
+        "Regime of new Alegra clients (Colombia)",
+    ),
     # --- one account ------------------------------------------------------------------------
     "account.edit": ("Ajustes", "Settings"),
     "account.pause": ("Pausar", "Pause"),

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from handy_alegra import accounts, activation
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra_records import PriceList
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
@@ -74,6 +75,7 @@ class SettingsForm(BaseModel):
     sales_every: str = ""
     default_zone: str = ""
     default_family: str = ""
+    colombia_regime: str = ""
 
 
 @router.get("/")
@@ -219,6 +221,7 @@ def _settings_page(
         account=account,
         lists=lists,
         zones=ZONES,
+        regimes=CO_REGIMES,
         error=error,
         here=account_url(account.name, "edit"),
     )
@@ -240,6 +243,8 @@ def save_settings(request: Request, name: str, form: Annotated[SettingsForm, For
                 changes[field] = getattr(form, field).strip()
         if form.timezone.strip():
             changes["timezone"] = activation.parse_timezone(form.timezone.strip())
+        if form.colombia_regime.strip():
+            changes["colombia_regime"] = accounts.parse_regime(form.colombia_regime)
         if form.daily_at.strip():
             changes["daily_at"] = activation.parse_daily_at(form.daily_at)
         if form.sales_every.strip():
