@@ -165,7 +165,7 @@ class ProductDraft:
     family_id: str
     quantity: Decimal | None = None
     enabled: bool = True
-    external_id: str | None = None
+    external_id: str | int | None = None  # a text or an integer (``mapping.write_back``)
 
     def to_wire(self) -> dict[str, Any]:
         return _drop_none(

@@ -94,6 +94,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "count.needs_attention": ("requieren atención", "need attention"),
     "count.pending": ("pendientes", "pending"),
     "count.written_back": ("id escrito en Handy", "id written back"),
+    "count.write_back_refused": ("id rechazado por Handy", "id refused by Handy"),
     # --- activation and edit ----------------------------------------------------------------
     "activate.title": ("Activar una cuenta", "Activate an account"),
     "activate.step1": ("1. Credenciales", "1. Credentials"),
