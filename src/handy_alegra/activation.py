@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handy_alegra import accounts
+from handy_alegra import accounts, doctor
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra_records import PriceList, Warehouse
@@ -46,6 +46,12 @@ class Checked:
     price_list: PriceList
     warehouse: Warehouse | None
     warnings: list[str] = field(default_factory=list)
+    probes: list[doctor.Check] = field(default_factory=list)  # the guessed Handy endpoints
+    categories_checked: bool = False  # Colombia: Handy's person categories were found
+
+    def all_warnings(self, lang: str | None = None) -> list[str]:
+        """The warnings, then one line per guessed Handy endpoint that Handy refused."""
+        return [*self.warnings, *(p.line(lang) for p in self.probes if p.failed)]
 
 
 def check(
@@ -56,8 +62,10 @@ def check(
     price_list: str,
     warehouse: str | None = None,
 ) -> Checked:
-    """Check the credentials, the price list, the company's country, the warehouse and (for
-    Colombia) Handy's person categories. Raises ``ActivationError`` with what to fix."""
+    """Check the credentials (Handy's on ``GET /user``), the price list, the company's
+    country, the warehouse and (for Colombia) Handy's person categories; probe the guessed
+    Handy endpoints read-only (a refusal is a warning naming the endpoint and the answer).
+    Raises ``ActivationError`` with what to fix."""
     alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
     handy = runtime.handy_client(creds.handy_url, creds.handy_token)
     warnings: list[str] = []
@@ -67,11 +75,10 @@ def check(
         "check the user e-mail and the API token (Alegra › Configuración › API – Integraciones "
         "con otros sistemas)",
     )
-    _call(
-        "Handy",
-        handy.probe,
-        "check the API token (Handy › Usuarios › your admin user › Generar token)",
-    )
+    token = doctor.handy_token(handy)  # on the endpoint Handy documents for it
+    if token.failed:
+        raise ActivationError(token.line())
+    probes = doctor.handy_guesses(handy)
     if company.country and company.country != country:
         warnings.append(
             f"the Alegra company is from {company.country} but the account says {country}; "
@@ -87,10 +94,20 @@ def check(
         found_warehouse = resolve_warehouse(
             [w for w in stores if isinstance(w, Warehouse)], warehouse
         )
-    if country == "CO":
+    categories_checked = False
+    if country == "CO" and not any(p.key == "handy.customerCategory" and p.failed for p in probes):
         categories = _call("Handy", handy.list_customer_categories, "")
         check_person_categories([c for c in categories if isinstance(c, Named)])
-    return Checked(company.name, company.country, chosen, found_warehouse, warnings)
+        categories_checked = True
+    return Checked(
+        company.name,
+        company.country,
+        chosen,
+        found_warehouse,
+        warnings,
+        probes,
+        categories_checked,
+    )
 
 
 def _call(api: str, call: Callable[[], T], fix: str) -> T:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from handy_alegra import accounts, activation
+from handy_alegra import accounts, activation, doctor
 from handy_alegra.activation import ActivationError, Credentials
 from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
 from handy_alegra.clients.alegra import CO_REGIMES
@@ -108,7 +108,7 @@ def add(
             )
         except ActivationError as exc:
             fail(f"{exc}\nNothing was stored.")
-    for warning in checked.warnings:
+    for warning in checked.all_warnings():
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
         f"Activated [bold]{config.name}[/]: {checked.company_name} ({config.country}), "
@@ -274,7 +274,7 @@ def edit(
             )
             if checked.warehouse is not None:
                 changes["warehouse_id"] = checked.warehouse.id
-            for warning in checked.warnings:
+            for warning in checked.all_warnings():
                 console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         with rt.store.session() as session:
             accounts.update(
@@ -304,6 +304,32 @@ def remove(
     with reported(), rt.store.session() as session:
         accounts.remove(session, name)
     console.print(f"Removed {name}.", highlight=False)
+
+
+@group.command("doctor")
+def doctor_(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Check an account's two APIs again, read-only, one line per check: Alegra's user and
+    token, country, price list and warehouse; Handy's token (GET /user, as Handy's API guide
+    tests it) and every Handy endpoint this service uses without public confirmation, each
+    with the status and answer of a refusal. Exits 1 when a check fails.
+
+    Example:
+
+        handy-alegra accounts doctor acme
+    """
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        account = accounts.load(session, rt.vault, name)
+    checks = doctor.run(rt.alegra(account), rt.handy(account), account)
+    failed = sum(c.failed for c in checks)
+    if as_json:
+        typer.echo(json.dumps([c.to_json() for c in checks], ensure_ascii=False))
+    else:
+        for check in checks:
+            console.print(check.line(), highlight=False)
+        console.print(doctor.summary(len(checks), failed), highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _set_paused(ctx: typer.Context, name: str, paused: bool) -> None:

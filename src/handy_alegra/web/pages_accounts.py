@@ -21,7 +21,16 @@ from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.scheduling import slots
 from handy_alegra.vault import Vault, VaultError
 from handy_alegra.web import auth, queries
-from handy_alegra.web.render import account_url, flash, load_account, page, redirect, runtime, t
+from handy_alegra.web.render import (
+    account_url,
+    flash,
+    language,
+    load_account,
+    page,
+    redirect,
+    runtime,
+    t,
+)
 
 router = APIRouter(dependencies=auth.PROTECTED)
 
@@ -102,7 +111,7 @@ def _activation_page(
         countries=COUNTRIES,
         zones=ZONES,
         here="/accounts/new",
-        **{"step": 1, "lists": [], "error": None, **extra},
+        **{"step": 1, "lists": [], "error": None, "warnings": [], "co_checked": False, **extra},
     )
 
 
@@ -146,7 +155,7 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         lists = activation.price_lists(rt, creds)
         if not lists:
             return _activation_page(request, form, 400, error=t(request, "activate.no_lists"))
-        activation.check(rt, creds, country=form.country.upper(), price_list=lists[0].id)
+        checked = activation.check(rt, creds, country=form.country.upper(), price_list=lists[0].id)
     except ActivationError as exc:
         return _activation_page(
             request, form, 400, error=t(request, "activate.check_failed", error=str(exc))
@@ -155,7 +164,14 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         json.dumps({"alegra": creds.alegra_token, "handy": creds.handy_token})
     )
     form.price_list = next((p.id for p in lists if p.status == "active"), lists[0].id)
-    return _activation_page(request, form, step=2, lists=lists)
+    return _activation_page(
+        request,
+        form,
+        step=2,
+        lists=lists,
+        warnings=checked.all_warnings(language(request)),
+        co_checked=checked.categories_checked,
+    )
 
 
 def _lists_or_empty(request: Request, creds: Credentials) -> list[PriceList]:
@@ -194,7 +210,7 @@ def activate(request: Request, form: Annotated[ActivationForm, Form()]) -> Respo
     with rt.store.session() as session:  # the run after activation, queued for all to see
         slots.request_now(session, config.id, "daily", rt.clock.now())
     flash(request, "ok", t(request, "activate.done", name=config.name))
-    for warning in checked.warnings:
+    for warning in checked.all_warnings(language(request)):
         flash(request, "info", warning)
     return redirect(account_url(config.name))
 
