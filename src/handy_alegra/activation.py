@@ -61,11 +61,12 @@ def check(
     country: str,
     price_list: str,
     warehouse: str | None = None,
+    lang: str | None = None,
 ) -> Checked:
     """Check the credentials (Handy's on ``GET /user``), the price list, the company's
     country, the warehouse and (for Colombia) Handy's person categories; probe the guessed
     Handy endpoints read-only (a refusal is a warning naming the endpoint and the answer).
-    Raises ``ActivationError`` with what to fix."""
+    Raises ``ActivationError`` with what to fix (Handy's lines in ``lang``)."""
     alegra = runtime.alegra_client(creds.alegra_url, creds.alegra_email, creds.alegra_token)
     handy = runtime.handy_client(creds.handy_url, creds.handy_token)
     warnings: list[str] = []
@@ -77,7 +78,7 @@ def check(
     )
     token = doctor.handy_token(handy)  # on the endpoint Handy documents for it
     if token.failed:
-        raise ActivationError(token.line())
+        raise ActivationError(token.line(lang))
     probes = doctor.handy_guesses(handy)
     if company.country and company.country != country:
         warnings.append(

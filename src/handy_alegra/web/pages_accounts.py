@@ -155,7 +155,13 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         lists = activation.price_lists(rt, creds)
         if not lists:
             return _activation_page(request, form, 400, error=t(request, "activate.no_lists"))
-        checked = activation.check(rt, creds, country=form.country.upper(), price_list=lists[0].id)
+        checked = activation.check(
+            rt,
+            creds,
+            country=form.country.upper(),
+            price_list=lists[0].id,
+            lang=language(request),
+        )
     except ActivationError as exc:
         return _activation_page(
             request, form, 400, error=t(request, "activate.check_failed", error=str(exc))
@@ -274,7 +280,11 @@ def save_settings(request: Request, name: str, form: Annotated[SettingsForm, For
                 account.handy_url,
             )
             checked = activation.check(
-                rt, creds, country=account.country, price_list=form.price_list
+                rt,
+                creds,
+                country=account.country,
+                price_list=form.price_list,
+                lang=language(request),
             )
             changes["price_list_id"] = checked.price_list.id
             changes["price_list_name"] = checked.price_list.name
