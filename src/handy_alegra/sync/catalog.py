@@ -148,7 +148,7 @@ class ProductResource:
             if learned is None or learned == self.form:
                 return
             self.form = learned
-        log.warning("product_external_id_form", form=learned)
+        log.info("product_external_id_form", form=learned)
         self._remember(learned)
 
     def fetch(self, code: str) -> HandyView | None:
