@@ -161,7 +161,7 @@ def test_activation_with_a_bad_handy_token_says_where_it_was_checked(
         )
         assert result.exit_code == 2
         assert "Handy GET /user" in result.output and "401" in result.output
-        assert "Nothing was stored." in result.output
+        assert "nothing was stored" in result.output
         assert not any(p == "family" for _, p, _ in world.handy.requests)
     finally:
         rt.close()
