@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handy_alegra import urls
+from handy_alegra.clients.alegra import CO_REGIMES
+from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.settings import SECRET_KEY_ENV
 from handy_alegra.store.tables import Account
 from handy_alegra.vault import Vault, VaultError
@@ -93,6 +95,10 @@ class AccountConfig:
     alert_email: str | None = None
     webhook_token: str | None = None  # the secret path segment of this account's receiver
     webhook_public_url: str | None = None
+    colombia_regime: str = DEFAULT_REGIME  # the ``regime`` of new Colombian clients
+    #: The ``externalId`` form Handy took for orders / products (learnt; None: not yet).
+    order_external_id_form: str | None = None
+    product_external_id_form: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -132,7 +138,10 @@ EDITABLE = (
     "alert_email",
     "webhook_token",
     "webhook_public_url",
+    "colombia_regime",
 )
+#: What kind of record a learnt ``externalId`` form is about → its column.
+FORM_COLUMNS = {"order": "order_external_id_form", "product": "product_external_id_form"}
 
 
 def to_config(row: Account, vault: Vault) -> AccountConfig:
@@ -164,6 +173,9 @@ def to_config(row: Account, vault: Vault) -> AccountConfig:
         alert_email=row.alert_email,
         webhook_token=row.webhook_token,
         webhook_public_url=row.webhook_public_url,
+        colombia_regime=row.colombia_regime,
+        order_external_id_form=row.order_external_id_form,
+        product_external_id_form=row.product_external_id_form,
     )
 
 
@@ -249,6 +261,22 @@ def update(
         row.handy_token = vault.encrypt(handy_token)
     row.updated_at = now
     return row
+
+
+def remember_external_id_form(session: Session, account_id: int, kind: str, form: str) -> None:
+    """Store the ``externalId`` form Handy took for ``kind`` (``order`` or ``product``)."""
+    row = session.get(Account, account_id)
+    if row is not None:
+        setattr(row, FORM_COLUMNS[kind], form)
+
+
+def parse_regime(text: str) -> str:
+    value = text.strip().upper()
+    if value not in CO_REGIMES:
+        raise AccountError(
+            f"unknown Colombian regime {text!r}; use one of: {', '.join(CO_REGIMES)}"
+        )
+    return value
 
 
 def remove(session: Session, name: str) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handy_alegra import accounts
+from handy_alegra import accounts, doctor
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra import AlegraClient
@@ -21,6 +21,7 @@ from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import Named
 from handy_alegra.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.runtime import Runtime
 
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
@@ -47,6 +48,12 @@ class Checked:
     price_list: PriceList
     warehouse: Warehouse | None
     warnings: list[str] = field(default_factory=list)
+    probes: list[doctor.Check] = field(default_factory=list)  # the guessed Handy endpoints
+    categories_checked: bool = False  # Colombia: Handy's person categories were found
+
+    def all_warnings(self, lang: str | None = None) -> list[str]:
+        """The warnings, then one line per guessed Handy endpoint that Handy refused."""
+        return [*self.warnings, *(p.line(lang) for p in self.probes if p.failed)]
 
 
 def check(
@@ -56,9 +63,12 @@ def check(
     country: str,
     price_list: str,
     warehouse: str | None = None,
+    lang: str | None = None,
 ) -> Checked:
-    """Check the credentials, the price list, the company's country, the warehouse and (for
-    Colombia) Handy's person categories. Raises ``ActivationError`` with what to fix."""
+    """Check the credentials (Handy's on ``GET /user``), the price list, the company's
+    country, the warehouse and (for Colombia) Handy's person categories; probe the guessed
+    Handy endpoints read-only (a refusal is a warning naming the endpoint and the answer).
+    Raises ``ActivationError`` with what to fix (Handy's lines in ``lang``)."""
     country = _checked(accounts.check_country, country)
     alegra, handy = _clients(runtime, creds)
     warnings: list[str] = []
@@ -68,11 +78,10 @@ def check(
         "check the user e-mail and the API token (Alegra › Configuración › API – Integraciones "
         "con otros sistemas)",
     )
-    _call(
-        "Handy",
-        handy.probe,
-        "check the API token (Handy › Usuarios › your admin user › Generar token)",
-    )
+    token = doctor.handy_token(handy)  # on the endpoint Handy documents for it
+    if token.failed:
+        raise ActivationError(token.line(lang))
+    probes = doctor.handy_guesses(handy)
     if company.country and company.country != country:
         warnings.append(
             f"the Alegra company is from {company.country} but the account says {country}; "
@@ -88,10 +97,20 @@ def check(
         found_warehouse = resolve_warehouse(
             [w for w in stores if isinstance(w, Warehouse)], warehouse
         )
-    if country == "CO":
+    categories_checked = False
+    if country == "CO" and not any(p.key == "handy.customerCategory" and p.failed for p in probes):
         categories = _call("Handy", handy.list_customer_categories, "")
         check_person_categories([c for c in categories if isinstance(c, Named)])
-    return Checked(company.name, company.country, chosen, found_warehouse, warnings)
+        categories_checked = True
+    return Checked(
+        company.name,
+        company.country,
+        chosen,
+        found_warehouse,
+        warnings,
+        probes,
+        categories_checked,
+    )
 
 
 def _checked(check: Callable[..., str], *args: str, **options: bool) -> str:
@@ -202,6 +221,7 @@ def activate(
     all_items: bool = False,
     timezone: str = "America/Mexico_City",
     colombia_default_nit: str = "222222222",
+    colombia_regime: str = DEFAULT_REGIME,
     sales_since: datetime | None = None,
     warehouse: str | None = None,
     default_zone: str = "Sin vendedor",
@@ -213,6 +233,7 @@ def activate(
     name = _checked(accounts.check_name, name)
     country = _checked(accounts.check_country, country)
     parse_timezone(timezone)
+    colombia_regime = accounts.parse_regime(colombia_regime)
     daily_at = parse_daily_at(daily_at)
     if sales_every < 1:
         raise ActivationError("the sales interval must be at least 1 minute")
@@ -238,6 +259,7 @@ def activate(
             all_items=all_items,
             timezone=timezone,
             colombia_default_nit=colombia_default_nit,
+            colombia_regime=colombia_regime,
             default_zone=default_zone,
             default_family=default_family,
             warehouse_id=checked.warehouse.id if checked.warehouse else None,

@@ -56,6 +56,7 @@ class ApiError(Exception):
         path: str = "",
         status: int | None = None,
         fields: tuple[FieldMessage, ...] = (),
+        body: object = None,
     ) -> None:
         self.message = message
         self.api = api
@@ -63,6 +64,7 @@ class ApiError(Exception):
         self.path = path
         self.status = status
         self.fields = fields
+        self.body = body  # the server's error body as parsed JSON, when it had one
         super().__init__(str(self))
 
     def __str__(self) -> str:

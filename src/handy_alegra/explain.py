@@ -14,7 +14,7 @@ from handy_alegra import reasons
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.store.statuses import OrderStatus, RecordOutcome
 from handy_alegra.store.sync_state import from_json
-from handy_alegra.store.tables import HandyRecord, Run, Verdict
+from handy_alegra.store.tables import HandyRecord, OrderAttempt, OrderRecord, Run, Verdict
 
 TEXT = {
     "es": {
@@ -258,6 +258,10 @@ ORDER_TEXT: dict[str, dict[str, str]] = {
         "written": "El id de la remisión {state} en el pedido de Handy.",
         "written_yes": "ya está escrito",
         "written_no": "aún no está escrito",
+        "written_number": (
+            "El número de la remisión ({number}) está escrito en el pedido de Handy (esta "
+            "cuenta de Handy solo acepta números como id externo)."
+        ),
     },
     "en": {
         "title": "Order {id} ({account})",
@@ -274,8 +278,26 @@ ORDER_TEXT: dict[str, dict[str, str]] = {
         "written": "The remission id {state} on the Handy order.",
         "written_yes": "is written",
         "written_no": "is not yet written",
+        "written_number": (
+            "The remission's number ({number}) is written on the Handy order (this Handy "
+            "account takes only numbers as external id)."
+        ),
     },
 }
+
+
+def _write_back_line(
+    record: OrderRecord, tried: list[OrderAttempt], t: dict[str, str], lang: str
+) -> str:
+    """Whether (and how) the remission is on the Handy order."""
+    if record.external_id_form == "refused":
+        refusal = next((a for a in reversed(tried) if a.action == "write_back"), None)
+        detail = refusal.detail if refusal else {"forms": [], "error": "?"}
+        return reasons.sentence("write_back_refused", detail, lang)
+    if record.external_id_written and record.external_id_form == "number":
+        return t["written_number"].format(number=record.remission_number or "?")
+    state = t["written_yes"] if record.external_id_written else t["written_no"]
+    return t["written"].format(state=state)
 
 
 def explain_order(
@@ -316,10 +338,9 @@ def explain_order(
         lines.append(t["edited"].format(id=record.edited_from))
     if record.replaced_by:
         lines.append(t["replaced"].format(id=record.replaced_by))
-    if record.status == OrderStatus.SENT:
-        state = t["written_yes"] if record.external_id_written else t["written_no"]
-        lines.append(t["written"].format(state=state))
     tried = order_store.attempts(session, record.id)
+    if record.status == OrderStatus.SENT:
+        lines.append(_write_back_line(record, tried, t, lang))
     if tried:
         lines.append(str(t["attempts"]))
         for attempt in tried:
@@ -335,6 +356,7 @@ def explain_order(
         "remission_id": record.remission_id,
         "remission_number": record.remission_number,
         "alegra_client_id": record.alegra_client_id,
+        "write_back": record.external_id_form,
         "handy_total": str(record.handy_total) if record.handy_total is not None else None,
         "alegra_total": str(record.alegra_total) if record.alegra_total is not None else None,
         "attempts": [

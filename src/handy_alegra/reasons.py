@@ -95,6 +95,10 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "es": ("Alegra no creó el cliente", "Alegra no aceptó crear el cliente «{customer}»: {error}"),
         "en": ("client refused by Alegra", "Alegra refused to create the client '{customer}': {error}"),
     },
+    "identification_taken": {
+        "es": ("identificación ya registrada", "Alegra ya tiene el contacto «{contact_name}» (id {contact_id}) con la identificación {identification}, y su nombre no es exactamente «{customer}», así que no se usa como cliente de este pedido. Corrige el NIT o la cédula del cliente en Handy (campo RFC), o deja el mismo nombre en los dos sistemas, y el pedido se enviará en la siguiente sincronización."),
+        "en": ("identification already registered", "Alegra already has the contact '{contact_name}' (id {contact_id}) with the identification {identification}, and its name is not exactly '{customer}', so it is not used as this order's client. Fix the customer's NIT or ID number in Handy (the RFC field), or give both systems the same name, and the order will be sent in the next cycle."),
+    },
     "unknown_product": {
         "es": ("producto desconocido", "ningún producto de Alegra tiene la referencia «{code}» (o la tienen varios). Crea el producto o corrige el código y el pedido se enviará en la siguiente sincronización."),
         "en": ("unknown product", "no Alegra item has the reference '{code}' (or several have it). Create the item or fix the code and the order will be sent in the next cycle."),
@@ -126,6 +130,10 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
     "void_closed": {
         "es": ("remisión ya facturada", "el pedido se canceló en Handy, pero su remisión {number} ya está facturada (cerrada) en Alegra. Anúlala a mano (por ejemplo, con una nota crédito)."),
         "en": ("remission already invoiced", "the order was cancelled in Handy but its remission {number} is already invoiced (closed) in Alegra. Cancel it by hand (a credit note, say)."),
+    },
+    "write_back_refused": {
+        "es": ("Handy no aceptó el id", "Handy rechazó el id de la remisión en el pedido en todas sus formas ({forms}); la remisión existe en Alegra y el pedido no se vuelve a intentar. Respuesta de Handy: {error}"),
+        "en": ("id refused by Handy", "Handy refused the remission's id on the order in every form ({forms}); the remission exists in Alegra and the write-back is not tried again. Handy answered: {error}"),
     },
     "order_gone": {
         "es": ("pedido ya no existe", "el pedido ya no existe en Handy."),

@@ -118,9 +118,7 @@ def process(
         alegra = runtime.alegra(account)
         handy = runtime.handy(account)
         syncs = {
-            "item": keyed_sync(
-                runtime, account, catalog.ProductResource(alegra, handy, catalog.rules_for(account))
-            ),
+            "item": keyed_sync(runtime, account, catalog.resource_for(runtime, account)),
             "client": keyed_sync(
                 runtime,
                 account,

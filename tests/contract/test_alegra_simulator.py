@@ -476,32 +476,95 @@ def test_decision_contacts_mexico_accepts_an_rfc_string(api: Client, ids: dict[s
     assert_400(api.post("contacts", json={"name": "X", "kindOfPerson": "ALIEN"}), "kindOfPerson")
 
 
+CO_LEGAL = {
+    "name": "Ferretería",
+    "identificationObject": {"type": "NIT", "number": "901234567", "dv": "3"},
+    "kindOfPerson": "LEGAL_ENTITY",
+    "regime": "COMMON_REGIME",
+    "type": "client",
+}
+CO_PERSON = {
+    "nameObject": {"firstName": "Ana", "lastName": "Ríos", "secondLastName": "Peña"},
+    "identificationObject": {"type": "CC", "number": 1020304},
+    "kindOfPerson": "PERSON_ENTITY",
+    "regime": "SIMPLIFIED_REGIME",
+}
+
+
 def test_decision_contacts_colombia_identification_object(clock: ManualClock) -> None:
     sim = AlegraSimulator(clock=clock, country="CO")
     sim.add_user(EMAIL, TOKEN)
     with client_for(sim) as api:
-        assert_400(
-            api.post("contacts", json={"name": "X", "identification": "901234567"}),
-            "identification",
-        )
+        old_style = {**CO_LEGAL, "identification": "901234567"}
+        del old_style["identificationObject"]
+        assert_400(api.post("contacts", json=old_style), "identificationObject")
         nit = {"type": "NIT", "number": "901234567"}
-        assert_400(api.post("contacts", json={"name": "X", "identification": nit}), "dv")
+        assert_400(api.post("contacts", json={**CO_LEGAL, "identificationObject": nit}), "dv")
         dni = {"type": "DNI", "number": 1}
         assert_400(
-            api.post("contacts", json={"name": "X", "identification": dni}), "identification.type"
+            api.post("contacts", json={**CO_LEGAL, "identificationObject": dni}),
+            "identificationObject.type",
         )
-        created = api.post(
-            "contacts",
-            json={"name": "Ferretería", "identification": {**nit, "dv": "3"}, "type": "client"},
-        ).json()
+        created = api.post("contacts", json=CO_LEGAL).json()
         assert created["identification"] == "901234567"
         assert created["identificationObject"] == {"type": "NIT", "number": "901234567", "dv": "3"}
-        person = api.post(
-            "contacts", json={"name": "Ana", "identification": {"type": "CC", "number": 1020304}}
-        ).json()
+        assert (created["kindOfPerson"], created["regime"]) == ("LEGAL_ENTITY", "COMMON_REGIME")
+        person = api.post("contacts", json=CO_PERSON).json()
         assert person["identification"] == "1020304"
         found = api.get("contacts", params={"identification": "901234567"}).json()
         assert [c["id"] for c in found] == [created["id"]]
+
+
+@pytest.mark.parametrize("field", ["identificationObject", "kindOfPerson", "regime"])
+def test_colombia_requires_the_identification_the_kind_and_the_regime(
+    clock: ManualClock, field: str
+) -> None:
+    sim = AlegraSimulator(clock=clock, country="CO")
+    sim.add_user(EMAIL, TOKEN)
+    with client_for(sim) as api:
+        body = {k: v for k, v in CO_LEGAL.items() if k != field}
+        assert_400(api.post("contacts", json=body), field)
+        assert_400(api.post("contacts", json={**CO_LEGAL, "regime": "NO_REGIME"}), "regime")
+        assert sim.contacts() == []
+
+
+def test_colombia_names_a_natural_person_by_name_object_never_both(clock: ManualClock) -> None:
+    sim = AlegraSimulator(clock=clock, country="CO")
+    sim.add_user(EMAIL, TOKEN)
+    with client_for(sim) as api:
+        both = {**CO_PERSON, "name": "Ana Ríos Peña"}
+        assert_400(api.post("contacts", json=both), "name", "nameObject", code=2039)
+        named_only = {k: v for k, v in both.items() if k != "nameObject"}
+        assert_400(api.post("contacts", json=named_only), "nameObject")
+        no_last = {**CO_PERSON, "nameObject": {"firstName": "Ana"}}
+        assert_400(api.post("contacts", json=no_last), "nameObject.lastName")
+        person = api.post("contacts", json=CO_PERSON).json()
+        assert person["name"] == "Ana Ríos Peña"  # the parts joined, as Alegra shows it
+        assert person["nameObject"]["secondName"] is None
+        assert_400(api.post("contacts", json={**CO_LEGAL, "name": " "}), "name")
+
+
+def test_colombia_refuses_a_repeated_identification_naming_the_contact(
+    clock: ManualClock,
+) -> None:
+    sim = AlegraSimulator(clock=clock, country="CO")
+    sim.add_user(EMAIL, TOKEN)
+    with client_for(sim) as api:
+        first = api.post("contacts", json=CO_LEGAL).json()
+        again = api.post("contacts", json={**CO_LEGAL, "name": "Otra Ferretería"})
+        assert_400(again, "Ya existe un contacto con la identificación 901234567", code=2006)
+        assert again.json() | {"message": ""} == {
+            "code": 2006,
+            "message": "",
+            "contactId": first["id"],
+            "contactName": "Ferretería",
+            "contactIdentification": "901234567",
+            "contactIdentificationObject": {"type": "NIT", "number": "901234567", "dv": "3"},
+        }
+        forced = api.post("contacts", json={**CO_LEGAL, "ignoreRepeated": True})
+        assert forced.status_code == 200
+        assert "ignoreRepeated" not in forced.json()
+        assert len(sim.contacts()) == 2
 
 
 def test_decision_contacts_put_merges(api: Client) -> None:
@@ -520,6 +583,8 @@ def test_decision_contacts_put_merges(api: Client) -> None:
 
 
 def test_contacts_repeated_identification_accepted_unless_configured(clock: ManualClock) -> None:
+    assert AlegraSimulator(clock=clock).reject_repeated_identification is False  # MX default
+    assert AlegraSimulator(clock=clock, country="CO").reject_repeated_identification is True
     for strict in (False, True):
         sim = AlegraSimulator(clock=clock, reject_repeated_identification=strict)
         sim.add_user(EMAIL, TOKEN)

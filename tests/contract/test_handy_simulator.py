@@ -949,3 +949,58 @@ def test_decision_sales_orders_line_total_rounds_half_up(sim: HandySimulator) ->
     add_customer(sim)
     order = sim.create_order("C-1", [{"code": "A", "quantity": "0.5", "price": "0.05"}])
     assert order["items"][0]["total"] == 0.03
+
+
+# --- externalId as Handy's SDK types it (an Integer) ------------------------------------------
+def test_integer_external_ids_mode_takes_only_32_bit_integers(clock: ManualClock) -> None:
+    sim = HandySimulator(clock=clock, integer_external_ids=True)
+    sim.add_token(TOKEN)
+    family = sim.add_family("Bebidas")
+    add_customer(sim)
+    order = sim.create_order("C-1", [{"code": "P-1", "quantity": 1, "price": 10}])
+    with client(sim) as api:
+        path = f"salesOrder/{order['id']}"
+        for refused_value in ("0190a3b2-7c1d-7e4f-8a9b-0c1d2e3f4a5b", "318", 2**31, True, 3.5):
+            refused = errors_of(api.put(path, json={"externalId": refused_value}))["externalId"]
+            assert refused["object"] == "com.locus.salesorder.SalesOrder"
+            assert refused["rejected-value"] == refused_value
+            assert "Id externo" in refused["message"]
+        assert sim.order(order["id"])["externalId"] is None
+        assert api.put(path, json={"externalId": 318}).json()["externalId"] == 318
+        assert api.put(path, json={"externalId": None}).json()["externalId"] is None
+        text = api.post("product", json=product_body(family, externalId="1043"))
+        assert errors_of(text)["externalId"]["object"] == "com.locus.product.Product"
+        created = api.post("product", json=product_body(family, externalId=1043))
+        assert created.status_code == 201 and created.json()["externalId"] == 1043
+        assert errors_of(api.put("product/P-1", json={"externalId": "x"}))
+        assert api.put("product/P-1", json={"externalId": 7}).json()["externalId"] == 7
+
+
+def test_decision_users_the_token_test(sim: HandySimulator, api: Client) -> None:
+    users = api.get("user", params={"page": 1, "max": 1}).json()
+    assert users["pagination"]["totalCount"] >= 1
+    assert set(users["users"][0]) >= {"id", "name", "username", "enabled"}
+    with client(sim, token="wrong") as anonymous:
+        assert anonymous.get("user").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"message": "No existe el recurso /zone"}),
+        (405, {"message": "HTTP 405"}),
+    ],
+)
+def test_an_endpoint_can_be_refused_like_a_real_handy_without_it(
+    sim: HandySimulator, api: Client, status: int, body: dict[str, Any]
+) -> None:
+    sim.refuse("GET", "zone", status)
+    response = api.get("zone")
+    assert (response.status_code, response.json()) == (status, body)
+    assert "X-RateLimit-Remaining" in response.headers
+    assert api.post("zone", json={"description": "Z"}).status_code == 201  # GET only
+    assert api.get("family").status_code == 200
+    sim.refuse("PUT", r"salesOrder/\d+", 422, "no", [{"field": "externalId", "message": "no"}])
+    assert api.put("salesOrder/1", json={}).json() == {
+        "errors": [{"field": "externalId", "message": "no"}]
+    }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from handy_alegra.clients.alegra import AlegraClient
+from handy_alegra.clients.alegra import AlegraClient, RepeatedIdentification
 from handy_alegra.clients.alegra_records import Contact, Item, Remission
 from handy_alegra.clients.drafts import ContactDraft, RemissionDraft, RemissionLineDraft
 from handy_alegra.clock import ManualClock
@@ -158,6 +159,7 @@ def test_create_contact_mexico_and_colombia(clock: ManualClock) -> None:
             identification_type="NIT" if country == "CO" else None,
             check_digit="3" if country == "CO" else None,
             kind_of_person="LEGAL_ENTITY" if country == "CO" else None,
+            regime="COMMON_REGIME" if country == "CO" else None,
             email="compras@tornillo.mx",
         )
         created = client.create_contact(draft)
@@ -169,6 +171,29 @@ def test_create_contact_mexico_and_colombia(clock: ManualClock) -> None:
         if country == "CO":
             assert created.identification_type == "NIT"
             assert created.kind_of_person == "LEGAL_ENTITY"
+
+
+def test_a_repeated_identification_names_the_contact_that_has_it(clock: ManualClock) -> None:
+    sim = AlegraSimulator(clock=clock, country="CO")
+    sim.add_user("u@x", "t")
+    client = alegra_client_for(sim, "u@x", "t", clock)
+    draft = ContactDraft(
+        name="Ferretería El Tornillo",
+        country="CO",
+        identification="901234567",
+        identification_type="NIT",
+        check_digit="3",
+        kind_of_person="LEGAL_ENTITY",
+        regime="COMMON_REGIME",
+    )
+    first = client.create_contact(draft)
+    with pytest.raises(RepeatedIdentification) as caught:
+        client.create_contact(replace(draft, name="Tornillos SAS"))
+    assert (caught.value.contact_id, caught.value.contact_name) == (first.id, first.name)
+    assert caught.value.status == 400
+    assert "901234567" in str(caught.value) and "2006" in str(caught.value)
+    again = client.create_contact(replace(draft, name="Tornillos SAS", ignore_repeated=True))
+    assert again.id != first.id
 
 
 def test_create_contact_refused_names_the_field(alegra: AlegraClient) -> None:

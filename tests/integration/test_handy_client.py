@@ -215,9 +215,9 @@ def test_a_429_on_handy_waits_for_the_unix_reset(clock: ManualClock) -> None:
 
 
 def test_probe_and_wrong_token(world: World, clock: ManualClock) -> None:
-    handy_client_for(world.handy, world.credentials.handy_token, clock).probe()
+    handy_client_for(world.handy, world.credentials.handy_token, clock).check_token()
     with pytest.raises(AuthenticationError):
-        handy_client_for(world.handy, "nope", clock).probe()
+        handy_client_for(world.handy, "nope", clock).check_token()
 
 
 def test_a_bad_order_does_not_abort_the_listing(

@@ -16,6 +16,7 @@ from handy_alegra.mapping.clients import (
     normalize_id,
     same_name,
     split_nit,
+    split_person_name,
 )
 from handy_alegra.mapping.problems import Problem
 
@@ -209,15 +210,145 @@ def test_new_client(over: dict[str, Any], country: str, expected: Any) -> None:
         assert getattr(result, key) == value, key
 
 
-def test_colombian_draft_sends_the_identification_object() -> None:
+def test_colombian_legal_entity_sends_the_identification_object_and_name() -> None:
     draft = new_client(
         customer(rfc="900123456", category={"id": 1, "description": "Persona jurídica"}),
+        "CO",
+        "222222222",
+        None,
+        regime="COMMON_REGIME",
+    )
+    assert isinstance(draft, ContactDraft)
+    assert draft.to_wire() == {
+        "name": "Abarrotes La Güera",
+        "identificationObject": {"type": "NIT", "number": "900123456", "dv": "8"},
+        "kindOfPerson": "LEGAL_ENTITY",
+        "regime": "COMMON_REGIME",
+        "type": ["client"],
+    }
+
+
+def test_colombian_natural_person_sends_the_name_object_never_the_name() -> None:
+    draft = new_client(
+        customer(
+            description="  Luz  Ángela Ríos Peñaloza ",
+            rfc="1.020.304.050",
+            category={"id": 2, "description": "Persona natural"},
+        ),
         "CO",
         "222222222",
         None,
     )
     assert isinstance(draft, ContactDraft)
     wire = draft.to_wire()
-    assert wire["identification"] == {"type": "NIT", "number": "900123456", "dv": "8"}
-    assert wire["kindOfPerson"] == "LEGAL_ENTITY"
-    assert wire["type"] == ["client"]
+    assert "name" not in wire
+    assert wire == {
+        "nameObject": {
+            "firstName": "Luz",
+            "secondName": "Ángela",
+            "lastName": "Ríos",
+            "secondLastName": "Peñaloza",
+        },
+        "identificationObject": {"type": "CC", "number": "1020304050"},
+        "kindOfPerson": "PERSON_ENTITY",
+        "regime": "SIMPLIFIED_REGIME",
+        "type": ["client"],
+    }
+    assert draft.shown_name == "Luz Ángela Ríos Peñaloza"
+
+
+@pytest.mark.parametrize(
+    ("category", "rfc", "ignore"),
+    [
+        pytest.param("Persona natural", None, True, id="natural-default-nit"),
+        pytest.param("Persona jurídica", None, True, id="legal-default-nit"),
+        pytest.param("Persona jurídica", "222.222.222-7", True, id="default-typed-in"),
+        pytest.param("Persona jurídica", "900123456", False, id="own-nit"),
+        pytest.param("Persona natural", "1020304050", False, id="own-cc"),
+    ],
+)
+def test_only_the_default_nit_is_sent_as_a_repeat(
+    category: str, rfc: str | None, ignore: bool
+) -> None:
+    draft = new_client(
+        customer(rfc=rfc, category={"id": 1, "description": category}), "CO", "222222222", None
+    )
+    assert isinstance(draft, ContactDraft)
+    assert draft.ignore_repeated is ignore
+    assert draft.to_wire().get("ignoreRepeated") is (True if ignore else None)
+
+
+@pytest.mark.parametrize(
+    ("rfc", "ignore"),
+    [("XAXX010101000", True), ("xexx-010101-000", True), ("AES180215KJ3", False)],
+)
+def test_mexicos_generic_rfcs_are_sent_as_repeats(rfc: str, ignore: bool) -> None:
+    draft = new_client(customer(rfc=rfc), "MX", "222222222", None)
+    assert isinstance(draft, ContactDraft)
+    wire = draft.to_wire()
+    assert isinstance(wire["identification"], str)
+    assert "identificationObject" not in wire and "regime" not in wire
+    assert wire.get("ignoreRepeated") is (True if ignore else None)
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        pytest.param("Chucho", ("Chucho", None, "Chucho", None), id="one-word"),
+        pytest.param("Ana López", ("Ana", None, "López", None), id="two"),
+        pytest.param("Raúl Peña Núñez", ("Raúl", None, "Peña", "Núñez"), id="three"),
+        pytest.param("Luz Ángela Ríos Peñaloza", ("Luz", "Ángela", "Ríos", "Peñaloza"), id="four"),
+        pytest.param(
+            "María de los Ángeles Gómez Díaz",
+            ("María", "de los Ángeles", "Gómez", "Díaz"),
+            id="five-middle-words-join-the-second-name",
+        ),
+        pytest.param(
+            "  Iñaki \t Ibáñez   Muñoz  ", ("Iñaki", None, "Ibáñez", "Muñoz"), id="extra-spaces"
+        ),
+        pytest.param("ÓSCAR peña", ("ÓSCAR", None, "peña", None), id="case-and-accents-kept"),
+        pytest.param("   ", None, id="blank"),
+    ],
+)
+def test_split_person_name(name: str, parts: tuple[str | None, ...] | None) -> None:
+    split = split_person_name(name)
+    if parts is None:
+        assert split is None
+        return
+    assert split is not None
+    assert (split.first, split.second, split.last, split.second_last) == parts
+    if len(name.split()) > 1:  # Alegra's joined name is the Handy name, spaces collapsed
+        assert split.full == " ".join(name.split())
+
+
+@pytest.mark.parametrize(
+    ("rfc", "expected"),
+    [
+        pytest.param("1020304050", ("CC", "1020304050", None), id="cedula"),
+        pytest.param("1.020.304.050", ("CC", "1020304050", None), id="cedula-with-dots"),
+        pytest.param("1020304-5", ("NIT", "1020304", "5"), id="nit-of-a-person"),
+        pytest.param(None, ("NIT", "222222222", "7"), id="default"),
+    ],
+)
+def test_natural_person_document_types(
+    rfc: str | None, expected: tuple[str, str, str | None]
+) -> None:
+    draft = new_client(
+        customer(rfc=rfc, category={"id": 2, "description": "Persona natural"}),
+        "CO",
+        "222222222",
+        None,
+    )
+    assert isinstance(draft, ContactDraft)
+    assert (draft.identification_type, draft.identification, draft.check_digit) == expected
+    assert draft.kind_of_person == "PERSON_ENTITY"
+
+
+def test_a_natural_person_without_digits_is_a_bad_nit() -> None:
+    result = new_client(
+        customer(rfc="N/A", category={"id": 2, "description": "Persona natural"}),
+        "CO",
+        "222222222",
+        None,
+    )
+    assert isinstance(result, Problem) and result.reason == "bad_nit"

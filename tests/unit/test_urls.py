@@ -94,7 +94,7 @@ def test_the_client_layer_never_sends_credentials_in_clear_to_another_host(
     handy = HandyClient(
         Client(base_url=base, transport=transport), token="secreto", allow_plain_http=allowed
     )
-    for call in (alegra.company, handy.probe):
+    for call in (alegra.company, handy.check_token):
         if sent:
             call()
         else:

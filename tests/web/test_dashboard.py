@@ -165,7 +165,9 @@ def test_a_bad_token_shows_the_error_and_stores_nothing(
     bad_handy = signed_in.post(
         "/accounts/new/check", credentials_form(world, handy_token="not-the-token")
     )
-    assert "Handy refused the credentials" in bad_handy.text
+    # The token is checked where Handy's API guide checks it, and the answer is quoted.
+    assert "Handy GET /user" in bad_handy.text and "FALLA (401)" in bad_handy.text
+    assert "Handy rechazó el token" in unescape(bad_handy.text)
     tampered = credentials_form(world, sealed="gAAAA-not-sealed", price_list="2")
     assert "Vuelve a escribir y comprobar" in signed_in.post("/accounts/new", tampered).text
     vanished = activate(signed_in, world, price_list="999")  # a list gone since the check

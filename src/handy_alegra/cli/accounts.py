@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from handy_alegra import accounts, activation
+from handy_alegra import accounts, activation, doctor
 from handy_alegra.activation import ActivationError, Credentials
 from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
+from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
@@ -67,6 +69,9 @@ def add(
     colombia_default_nit: str = typer.Option(
         "222222222", help="NIT for Colombian clients without one."
     ),
+    colombia_regime: str = typer.Option(
+        DEFAULT_REGIME, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
+    ),
     sales_since: str | None = typer.Option(
         None, help="Send orders created from this ISO date-time on (default: now)."
     ),
@@ -101,6 +106,7 @@ def add(
                 all_items=all_items,
                 timezone=timezone,
                 colombia_default_nit=colombia_default_nit,
+                colombia_regime=colombia_regime,
                 sales_since=parse_since(sales_since, timezone),
                 warehouse=warehouse,
                 daily_at=daily_at,
@@ -108,7 +114,7 @@ def add(
             )
         except ActivationError as exc:
             fail(f"{exc}; nothing was stored")
-    for warning in checked.warnings:
+    for warning in checked.all_warnings():
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(
         f"Activated [bold]{config.name}[/]: {checked.company_name} ({config.country}), "
@@ -177,6 +183,9 @@ def edit(
     country: str | None = typer.Option(None),
     timezone: str | None = typer.Option(None),
     colombia_default_nit: str | None = typer.Option(None),
+    colombia_regime: str | None = typer.Option(
+        None, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
+    ),
     default_zone: str | None = typer.Option(None, help="Zone for customers without a seller."),
     default_family: str | None = typer.Option(None, help="Family for items without a category."),
     warehouse: str | None = typer.Option(None, help="Id or name."),
@@ -217,6 +226,8 @@ def edit(
                 changes[key] = value
         if country is not None:
             changes["country"] = accounts.check_country(country)
+        if colombia_regime is not None:
+            changes["colombia_regime"] = accounts.parse_regime(colombia_regime)
         if timezone is not None:
             changes["timezone"] = activation.parse_timezone(timezone)
         if sales_since is not None:
@@ -269,7 +280,7 @@ def edit(
             )
             if checked.warehouse is not None:
                 changes["warehouse_id"] = checked.warehouse.id
-            for warning in checked.warnings:
+            for warning in checked.all_warnings():
                 console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         with rt.store.session() as session:
             accounts.update(
@@ -299,6 +310,32 @@ def remove(
     with reported(), rt.store.session() as session:
         accounts.remove(session, name)
     console.print(f"Removed {name}.", highlight=False)
+
+
+@group.command("doctor")
+def doctor_(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Check an account's two APIs again, read-only, one line per check: Alegra's user and
+    token, country, price list and warehouse; Handy's token (GET /user, as Handy's API guide
+    tests it) and every Handy endpoint this service uses without public confirmation, each
+    with the status and answer of a refusal. Exits 1 when a check fails.
+
+    Example:
+
+        handy-alegra accounts doctor acme
+    """
+    rt = runtime(ctx)
+    with reported(), rt.store.session() as session:
+        account = accounts.load(session, rt.vault, name)
+    checks = doctor.run(rt.alegra(account), rt.handy(account), account)
+    failed = sum(c.failed for c in checks)
+    if as_json:
+        typer.echo(json.dumps([c.to_json() for c in checks], ensure_ascii=False))
+    else:
+        for check in checks:
+            console.print(check.line(), highlight=False)
+        console.print(doctor.summary(len(checks), failed), highlight=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _set_paused(ctx: typer.Context, name: str, paused: bool) -> None:

@@ -68,6 +68,17 @@ STATUS_ERRORS: dict[int, type[ApiError]] = {
     504: TransientError,
 }
 
+#: Alegra Colombia's ``regime`` values (alegra.md §9, from Alegra's Colombia catalog; the
+#: misspelt ``NOT_REPONSIBLE_FOR_CONSUMPTION`` is Alegra's own spelling).
+CO_REGIMES = (
+    "SIMPLIFIED_REGIME",
+    "COMMON_REGIME",
+    "NOT_REPONSIBLE_FOR_CONSUMPTION",
+    "SPECIAL_REGIME",
+    "NATIONAL_CONSUMPTION_TAX",
+    "INC_IVA_RESPONSIBLE",
+)
+
 WEBHOOK_EVENTS = (
     "new-item",
     "edit-item",
@@ -76,6 +87,45 @@ WEBHOOK_EVENTS = (
     "edit-client",
     "delete-client",
 )
+
+
+#: Alegra's code for "Ya existe un contacto con la identificación …" (public integrations
+#: record the answer: ``{"code": 2006, "message", "contactId", "contactName", …}``).
+REPEATED_IDENTIFICATION = 2006
+
+
+class RepeatedIdentification(ValidationError):
+    """Alegra refused a contact because another one (``contact_id``) has its identification."""
+
+    def __init__(
+        self, message: str, *, contact_id: str, contact_name: str | None, **kw: Any
+    ) -> None:
+        self.contact_id = contact_id
+        self.contact_name = contact_name
+        super().__init__(message, **kw)
+
+    @classmethod
+    def of(cls, error: ValidationError) -> RepeatedIdentification | None:
+        body = error.body
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body = body["error"]
+        if not isinstance(body, dict) or str(body.get("code")) != str(REPEATED_IDENTIFICATION):
+            return None
+        contact_id = body.get("contactId")
+        if isinstance(contact_id, bool) or not isinstance(contact_id, str | int):
+            return None
+        name = body.get("contactName")
+        return cls(
+            error.message,
+            contact_id=str(contact_id),
+            contact_name=name if isinstance(name, str) else None,
+            api=error.api,
+            method=error.method,
+            path=error.path,
+            status=error.status,
+            fields=error.fields,
+            body=error.body,
+        )
 
 
 def error_details(response: Response) -> ErrorDetails:
@@ -230,7 +280,12 @@ class AlegraClient:
         return parse_one(Contact, "contact", self._get(f"contacts/{_segment(contact_id)}"))
 
     def create_contact(self, draft: ContactDraft) -> Contact:
-        raw = self.requester.call("POST", "contacts", body=draft.to_wire())
+        """POST a contact. Alegra's refusal of an identification it already has (400, code
+        2006) raises ``RepeatedIdentification`` naming the contact that has it."""
+        try:
+            raw = self.requester.call("POST", "contacts", body=draft.to_wire())
+        except ValidationError as exc:
+            raise RepeatedIdentification.of(exc) or exc from None
         return parse_one(Contact, "contact", raw)
 
     # --- remissions ------------------------------------------------------------------------

@@ -21,9 +21,36 @@ def _drop_none(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class PersonName:
+    """A natural person's name in Alegra's ``nameObject`` parts."""
+
+    first: str
+    last: str
+    second: str | None = None
+    second_last: str | None = None
+
+    @property
+    def full(self) -> str:
+        """The name as Alegra shows it: the parts that are present, joined."""
+        return " ".join(p for p in (self.first, self.second, self.last, self.second_last) if p)
+
+    def to_wire(self) -> dict[str, Any]:
+        return _drop_none(
+            {
+                "firstName": self.first,
+                "secondName": self.second,
+                "lastName": self.last,
+                "secondLastName": self.second_last,
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ContactDraft:
-    """A new Alegra contact. Colombia sends the identification as an object
-    ``{type, number, dv}``; elsewhere it is the plain string (the RFC in Mexico)."""
+    """A new Alegra contact. Colombia sends ``identificationObject`` ``{type, number, dv}``,
+    ``kindOfPerson``, ``regime`` and, for a natural person, ``nameObject`` instead of
+    ``name`` (never both); elsewhere the identification is the plain string (the RFC in
+    Mexico). ``ignore_repeated`` asks Alegra to accept an identification it already has."""
 
     name: str
     country: str
@@ -31,6 +58,9 @@ class ContactDraft:
     identification_type: str | None = None
     check_digit: str | None = None
     kind_of_person: str | None = None
+    regime: str | None = None
+    person_name: PersonName | None = None
+    ignore_repeated: bool = False
     email: str | None = None
     phone: str | None = None
     address: str | None = None
@@ -39,27 +69,39 @@ class ContactDraft:
     seller_id: str | None = None
     types: tuple[str, ...] = ("client",)
 
+    @property
+    def shown_name(self) -> str:
+        """The contact's name as Alegra will show it once created."""
+        return self.person_name.full if self.person_name else self.name.strip()
+
     def to_wire(self) -> dict[str, Any]:
-        identification: Any = self.identification
-        if self.country == "CO" and self.identification:
-            identification = _drop_none(
-                {
-                    "type": self.identification_type or "CC",
-                    "number": self.identification,
-                    "dv": self.check_digit,
-                }
-            )
         address = _drop_none({"address": self.address, "city": self.city, "zipCode": self.zip_code})
+        who: dict[str, Any] = {"name": self.name, "identification": self.identification}
+        if self.country == "CO":
+            who = {
+                "name": None if self.person_name else self.name,
+                "nameObject": self.person_name.to_wire() if self.person_name else None,
+                "identificationObject": _drop_none(
+                    {
+                        "type": self.identification_type or "CC",
+                        "number": self.identification,
+                        "dv": self.check_digit,
+                    }
+                )
+                if self.identification
+                else None,
+                "kindOfPerson": self.kind_of_person,
+                "regime": self.regime,
+            }
         return _drop_none(
             {
-                "name": self.name,
-                "identification": identification,
-                "kindOfPerson": self.kind_of_person,
+                **who,
                 "type": list(self.types),
                 "email": self.email,
                 "phonePrimary": self.phone,
                 "address": address or None,
                 "seller": {"id": self.seller_id} if self.seller_id else None,
+                "ignoreRepeated": True if self.ignore_repeated else None,
             }
         )
 
@@ -125,7 +167,7 @@ class ProductDraft:
     family_id: str
     quantity: Decimal | None = None
     enabled: bool = True
-    external_id: str | None = None
+    external_id: str | int | None = None  # a text or an integer (``mapping.write_back``)
 
     def to_wire(self) -> dict[str, Any]:
         return _drop_none(

@@ -49,6 +49,16 @@ CLOCK_TOLERANCE = 2.0
 WALL_TIME_ZONE = ZoneInfo("America/Mexico_City")
 DATE_FORMAT = "%d/%m/%Y %H:%M:%S"
 
+#: Listings this service reads that no public Handy material confirms (handy.md §14,
+#: DECISIONS.md): (path, the list's key). ``accounts doctor`` and activation probe each one.
+GUESSED_LISTS = (
+    ("family", "families"),
+    ("zone", "zones"),
+    ("customerCategory", "customerCategories"),
+)
+#: The customer field this service reads the RFC (Mexico) or NIT (Colombia) from: a guess.
+TAX_ID_KEY = "rfc"
+
 STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: ValidationError,
     401: AuthenticationError,
@@ -213,10 +223,15 @@ class HandyClient:
     def _write(self, method: str, path: str, body: Any, model: type[R], kind: str) -> R:
         return parse_one(model, kind, self.requester.call(method, path, body=body))
 
-    # --- probe -----------------------------------------------------------------------------
-    def probe(self) -> None:
-        """A cheap authenticated call; raises ``AuthenticationError`` on a bad token."""
-        self._get("family", {"page": 1, "max": 1})
+    # --- probes (read-only) -----------------------------------------------------------------
+    def check_token(self) -> None:
+        """``GET /user``, one record: the token test of Handy's API guide (the documented way
+        to check credentials); raises ``AuthenticationError`` on a bad token."""
+        self._get("user", {"page": 1, "max": 1})
+
+    def read(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """One raw GET (for the read-only probes of ``doctor``)."""
+        return self._get(path, params)
 
     # --- products and families -----------------------------------------------------------
     def iter_products(
@@ -309,8 +324,9 @@ class HandyClient:
         raw = self._get(f"salesOrder/{quote(str(order_id), safe='')}")
         return parse_one(SalesOrder, "sales order", raw)
 
-    def set_order_external_id(self, order_id: str, external_id: str) -> None:
-        """Write the Alegra remission id back on the Handy order (idempotent PUT)."""
+    def set_order_external_id(self, order_id: str, external_id: str | int) -> None:
+        """Write the Alegra remission back on the Handy order (idempotent PUT): its id as
+        text, or its number as an integer where Handy wants one (``mapping.write_back``)."""
         self.requester.call(
             "PUT", f"salesOrder/{quote(str(order_id), safe='')}", body={"externalId": external_id}
         )

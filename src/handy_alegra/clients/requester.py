@@ -251,6 +251,7 @@ class Requester:
             "path": path,
             "status": status,
             "fields": fields,
+            "body": _json_or_none(response),
         }
         cls = self.profile.error_class(status)
         if cls is RateLimitedError:
@@ -262,6 +263,13 @@ class Requester:
                 f"{message} (the server failed after receiving the write)", **kw
             )
         return cls(message, **kw)
+
+
+def _json_or_none(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def header_number(response: Response, name: str) -> float | None:

@@ -11,11 +11,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from handy_alegra.clients.alegra_records import Contact
-from handy_alegra.clients.drafts import ContactDraft
+from handy_alegra.clients.drafts import ContactDraft, PersonName
 from handy_alegra.clients.handy_records import Customer
 from handy_alegra.mapping.problems import Problem
 
 LEGAL, NATURAL = "Persona jurídica", "Persona natural"
+#: The ``regime`` a new Colombian client gets unless the account says otherwise: "no
+#: responsable de IVA", the usual case of a shop that buys from a distributor (the default
+#: of the public wp-alegra-connector, Billing_Fields.php; a guess for any one company).
+DEFAULT_REGIME = "SIMPLIFIED_REGIME"
+#: Mexico's generic RFCs (SAT: público en general, extranjero): many clients share them.
+GENERIC_RFCS = frozenset({"XAXX010101000", "XEXX010101000"})
 #: DIAN's weights for the NIT check digit, from the rightmost digit leftwards.
 DIAN_WEIGHTS = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
 
@@ -63,8 +69,33 @@ def choose(candidates: Sequence[Contact], name: str, tax_id: str | None) -> str 
     return Problem("ambiguous_client", {"customer": name.strip(), "candidates": listed})
 
 
+def split_person_name(text: str) -> PersonName | None:
+    """A natural person's name in Alegra's four parts, by position (Spanish naming: given
+    names first, then the father's and the mother's surname). Words are split on any run of
+    white space. 1 word: first and last name are both that word (Alegra needs both);
+    2: first, last; 3: first, last, second last; 4 or more: first, second (every middle
+    word), last, second last. None for a blank name."""
+    words = text.split()
+    if not words:
+        return None
+    if len(words) == 1:
+        return PersonName(first=words[0], last=words[0])
+    if len(words) == 2:
+        return PersonName(first=words[0], last=words[1])
+    if len(words) == 3:
+        return PersonName(first=words[0], last=words[1], second_last=words[2])
+    return PersonName(
+        first=words[0], second=" ".join(words[1:-2]), last=words[-2], second_last=words[-1]
+    )
+
+
 def new_client(
-    customer: Customer, country: str, default_nit: str, seller_id: str | None
+    customer: Customer,
+    country: str,
+    default_nit: str,
+    seller_id: str | None,
+    *,
+    regime: str = DEFAULT_REGIME,
 ) -> ContactDraft | Problem:
     """The Alegra client to create for a Handy customer, or why it cannot be created."""
     name = customer.description.strip()
@@ -85,14 +116,22 @@ def new_client(
     if country == "MX":
         if tax_id is None:
             return Problem("no_rfc", {"customer": name})
-        return replace(draft, identification=normalize_id(tax_id))
+        rfc = normalize_id(tax_id)
+        return replace(draft, identification=rfc, ignore_repeated=rfc in GENERIC_RFCS)
     if country != "CO":
         return draft
     category = customer.category.description if customer.category else None
     if category not in (LEGAL, NATURAL):
         return Problem("no_person_category", {"customer": name})
-    if tax_id is None or category == LEGAL:
-        number, check = split_nit(tax_id or default_nit)
+    legal = category == LEGAL
+    draft = replace(
+        draft,
+        kind_of_person="LEGAL_ENTITY" if legal else "PERSON_ENTITY",
+        regime=regime,
+        person_name=None if legal else split_person_name(name),
+    )
+    number, check = split_nit(tax_id or default_nit)
+    if tax_id is None or legal or check is not None:
         if not number or len(number) > len(DIAN_WEIGHTS):
             return Problem("bad_nit", {"customer": name, "nit": (tax_id or default_nit)[:40]})
         return replace(
@@ -100,11 +139,13 @@ def new_client(
             identification=number,
             identification_type="NIT",
             check_digit=check or dian_check_digit(number),
-            kind_of_person="LEGAL_ENTITY" if category == LEGAL else "PERSON_ENTITY",
+            ignore_repeated=number == split_nit(default_nit)[0],
         )
+    if not number:
+        return Problem("bad_nit", {"customer": name, "nit": tax_id[:40]})
     return replace(
         draft,
-        identification=re.sub(r"\D", "", tax_id) or tax_id,
+        identification=number,
         identification_type="CC",
-        kind_of_person="PERSON_ENTITY",
+        ignore_repeated=number == split_nit(default_nit)[0],
     )

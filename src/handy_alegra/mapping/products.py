@@ -8,6 +8,7 @@ from typing import Any
 
 from handy_alegra.clients.alegra_records import Item, ItemTax
 from handy_alegra.clients.wire import is_plausible
+from handy_alegra.mapping import write_back
 from handy_alegra.mapping.verdict import Verdict, skip
 from handy_alegra.money import HUNDRED, ZERO, is_percentage, round_half_up
 
@@ -22,6 +23,8 @@ class CatalogRules:
     price_list_name: str
     all_items: bool = False
     default_family: str = "General"
+    #: The ``externalId`` form Handy took for products (``mapping.write_back``; None: unknown).
+    external_id_form: str | None = None
 
 
 def active_iva_taxes(item: Item) -> list[ItemTax]:
@@ -101,8 +104,9 @@ def evaluate(item: Item, rules: CatalogRules) -> Verdict:
         if item.item_category and item.item_category.name.strip()
         else rules.default_family,
         "enabled": True,
-        "externalId": item.id,
     }
+    if write_back.product_value(rules.external_id_form, item.id) is not None:
+        desired["externalId"] = item.id  # compared as text; sent in the account's form
     if quantity is not None:
         desired["quantity"] = quantity
     detail.update(

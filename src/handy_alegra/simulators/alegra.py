@@ -100,17 +100,21 @@ class AlegraSimulator(Simulator):
         seed: int = 0,
         sleep: Callable[[float], None] | None = None,
         country: str = "MX",
-        reject_repeated_identification: bool = False,
+        reject_repeated_identification: bool | None = None,
     ) -> None:
         super().__init__(clock=clock, faults=faults, seed=seed, sleep=sleep)
         country = country.upper()
         if country not in _COMPANIES:
             raise ValueError(f"unsupported country {country!r}; use MX or CO")
         self.country = country
-        #: When True, a contact whose identification is already registered is a 400 unless
-        #: the body says ``"ignoreRepeated": true``. Alegra's default is undocumented; the
-        #: simulator accepts duplicates by default.
-        self.reject_repeated_identification = reject_repeated_identification
+        #: When True, a contact whose identification is already registered is a 400 (code
+        #: 2006, naming the contact) unless the body says ``"ignoreRepeated": true``, as
+        #: public integrations record it for Colombia (DECISIONS.md). Default: on for a
+        #: Colombian company, off elsewhere (undocumented there).
+        self.reject_repeated_identification = (
+            country == "CO" if reject_repeated_identification is None
+            else reject_repeated_identification
+        )  # fmt: skip
         self.store = AlegraStore(
             company={"name": "Distribuidora Demo", **copy.deepcopy(_COMPANIES[country])}
         )
@@ -142,8 +146,12 @@ class AlegraSimulator(Simulator):
         return email
 
     def error_body(self, status: int, message: str, fields: list[dict[str, Any]]) -> Any:
-        code = next((f["code"] for f in fields if "code" in f), status)
-        return {"code": code, "message": message}
+        """``{"code", "message"}``, plus what the first coded field adds (a 2006 names the
+        contact that already has the identification: ``contactId``, ``contactName``, …)."""
+        coded = next((f for f in fields if "code" in f), {"code": status})
+        return {"code": coded["code"], "message": message} | {
+            k: v for k, v in coded.items() if k != "code"
+        }
 
     def rate_headers(self, state: WindowState, now: float) -> dict[str, str]:
         return {

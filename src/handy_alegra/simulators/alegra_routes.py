@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.http import Response
 from handy_alegra.simulators.alegra_shapes import contact_read_shape
 from handy_alegra.simulators.routing import HttpProblem, SimRequest, json_response
@@ -36,6 +37,9 @@ KINDS_OF_PERSON = ("PERSON_ENTITY", "LEGAL_ENTITY")
 CO_IDENTIFICATION_TYPES = frozenset(
     {"RC", "TI", "CC", "TE", "CE", "NIT", "PP", "PEP", "DIE", "NUIP", "FOREIGN_NIT"}
 )
+NAME_PARTS = ("firstName", "secondName", "lastName", "secondLastName")
+REPEATED_IDENTIFICATION = 2006  # "Ya existe un contacto con la identificación …"
+NAME_AND_NAME_OBJECT = 2039  # name and nameObject sent together
 
 # (path, store table, Spanish noun for 404s)
 _CATALOGS = (
@@ -315,16 +319,19 @@ def contact_changes(
     sim: AlegraSimulator, body: Record, *, creating: bool, own_id: str | None = None
 ) -> Record:
     """The validated fields of a contact write, in the read shape."""
-    skipped = ("id", "ignoreRepeated", "identificationObject")
+    skipped = ("id", "ignoreRepeated", "identification", "identificationObject", "nameObject")
     changes = {k: copy.deepcopy(v) for k, v in body.items() if k not in skipped}
-    if creating or "name" in body:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise invalid("El campo name es obligatorio y debe ser un texto")
+    if sim.country == "CO":
+        changes.update(_colombian_person(body, creating=creating))
+    elif creating or "name" in body:
+        _required_name(body)
     if "type" in body:
         changes["type"] = _contact_type_list(body["type"])
-    if "identification" in body:
+    if sim.country == "CO" and "identificationObject" in body:
+        changes.update(_identification_fields("CO", body["identificationObject"]))
+    elif "identification" in body:
         changes.update(_identification_fields(sim.country, body["identification"]))
+    if "identification" in changes:
         _check_repeated(sim, body, changes["identification"], own_id)
     kind = body.get("kindOfPerson")
     if kind is not None and kind not in KINDS_OF_PERSON:
@@ -344,6 +351,53 @@ def contact_changes(
     return changes
 
 
+def _required_name(body: Record) -> None:
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid("El campo name es obligatorio y debe ser un texto")
+
+
+def _colombian_person(body: Record, *, creating: bool) -> Record:
+    """Colombia's rules for who the contact is (DECISIONS.md, Alegra contacts): on a create,
+    ``identificationObject``, ``kindOfPerson`` and ``regime`` are required; a natural person
+    (``PERSON_ENTITY``) is named by ``nameObject``, anyone else by ``name``; never both."""
+    if "name" in body and "nameObject" in body:
+        raise invalid(
+            "No se pueden enviar los campos name y nameObject al mismo tiempo",
+            code=NAME_AND_NAME_OBJECT,
+        )
+    if creating:
+        for name in ("identificationObject", "kindOfPerson", "regime"):
+            if body.get(name) in (None, "", {}):
+                raise invalid(f"El campo {name} es obligatorio")
+    regime = body.get("regime")
+    if "regime" in body and regime not in CO_REGIMES:
+        raise invalid(f"El campo regime debe ser uno de: {', '.join(CO_REGIMES)}")
+    person = body.get("kindOfPerson") == "PERSON_ENTITY"
+    if "nameObject" in body or (creating and person):
+        return _name_object(body.get("nameObject"))
+    if creating or "name" in body:
+        _required_name(body)
+    return {}
+
+
+def _name_object(value: Any) -> Record:
+    """A natural person's ``nameObject``: ``firstName`` and ``lastName`` required; the
+    contact's ``name`` is the four parts joined, as Alegra shows it."""
+    if not isinstance(value, dict):
+        raise invalid("El campo nameObject es obligatorio para una persona natural (PERSON_ENTITY)")
+    parts: Record = {}
+    for key in NAME_PARTS:
+        part = value.get(key)
+        if part is not None and not isinstance(part, str):
+            raise invalid(f"El campo nameObject.{key} debe ser un texto")
+        if key in ("firstName", "lastName") and not (part or "").strip():
+            raise invalid(f"El campo nameObject.{key} es obligatorio")
+        parts[key] = part.strip() if part and part.strip() else None
+    name = " ".join(p for p in parts.values() if p)
+    return {"name": name, "nameObject": parts}
+
+
 def _contact_type_list(value: Any) -> list[str]:
     """A string or a list of strings; values other than client/provider are dropped."""
     if isinstance(value, str):
@@ -360,35 +414,52 @@ def _identification_fields(country: str, value: Any) -> Record:
         if not value.strip():
             raise invalid("El campo identification no puede estar vacío")
         return {"identification": value}
+    field = "identificationObject" if country == "CO" else "identification"
     if not isinstance(value, dict):
         raise invalid(
-            "El campo identification debe ser un objeto con type y number"
+            f"El campo {field} debe ser un objeto con type y number"
             if country == "CO"
             else "El campo identification debe ser un texto (RFC) o un objeto con number"
         )
     number = value.get("number")
     if isinstance(number, bool) or not isinstance(number, str | int) or not str(number).strip():
-        raise invalid("El campo identification.number es obligatorio")
+        raise invalid(f"El campo {field}.number es obligatorio")
     stored = {**copy.deepcopy(value), "number": str(number).strip()}
     if country == "CO":
         id_type = value.get("type")
         if id_type not in CO_IDENTIFICATION_TYPES:
             choices = ", ".join(sorted(CO_IDENTIFICATION_TYPES))
-            raise invalid(f"El campo identification.type debe ser uno de: {choices}")
+            raise invalid(f"El campo {field}.type debe ser uno de: {choices}")
         if id_type == "NIT":
             dv = value.get("dv")
             if isinstance(dv, bool) or str(dv) not in tuple("0123456789"):
-                raise invalid("El campo identification.dv (dígito de verificación) es obligatorio")
+                raise invalid(f"El campo {field}.dv (dígito de verificación) es obligatorio")
             stored["dv"] = str(dv)
     return {"identification": stored["number"], "identificationObject": stored}
 
 
 def _check_repeated(sim: AlegraSimulator, body: Record, ident: Any, own_id: str | None) -> None:
+    """Alegra refuses a second contact with an identification already registered (400, code
+    2006, naming the contact that has it) unless the body says ``ignoreRepeated``."""
     if not sim.reject_repeated_identification or ident is None or body.get("ignoreRepeated"):
         return
     for contact in sim.store.contacts.values():
         if contact["id"] != own_id and contact.get("identification") == ident:
-            raise invalid(f"Ya existe un contacto con la identificación {ident} (identification)")
+            raise HttpProblem(
+                400,
+                f"Ya existe un contacto con la identificación {ident}",
+                [
+                    {
+                        "code": REPEATED_IDENTIFICATION,
+                        "contactId": contact["id"],
+                        "contactName": contact.get("name"),
+                        "contactIdentification": ident,
+                        "contactIdentificationObject": copy.deepcopy(
+                            contact.get("identificationObject")
+                        ),
+                    }
+                ],
+            )
 
 
 # --- webhook subscriptions --------------------------------------------------------------------

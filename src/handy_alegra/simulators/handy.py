@@ -47,10 +47,12 @@ class HandySimulator(Simulator):
         seed: int = 0,
         sleep: Callable[[float], None] | None = None,
         timezone: str = "America/Mexico_City",
+        integer_external_ids: bool = False,
     ) -> None:
         super().__init__(clock=clock, faults=faults, seed=seed, sleep=sleep)
         self.timezone = ZoneInfo(timezone)
-        self.state = HandyState()
+        self.state = HandyState(integer_external_ids=integer_external_ids)
+        self.state.user(ADMIN_NAME)  # the company's administrator, whose token the API uses
         self._tokens: set[str] = set()
         register_routes(self)
 

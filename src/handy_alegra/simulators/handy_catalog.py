@@ -78,6 +78,9 @@ class HandyState:
     users: dict[str, Record] = field(default_factory=dict)  # by name
     orders: dict[int, Record] = field(default_factory=dict)
     edited_from: dict[int, int] = field(default_factory=dict)  # new order id → previous id
+    #: Handy's SDK types ``externalId`` as a Java ``Integer``: in this mode only a JSON integer
+    #: (32-bit) is taken, anything else is a 422; otherwise it must be a text (DECISIONS.md).
+    integer_external_ids: bool = False
     _ids: dict[str, Iterator[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +137,22 @@ class Errors:
             raise HttpProblem(422, self.items[0]["message"], self.items)
 
 
+INT32_MAX = 2**31 - 1
+
+
+def external_id_refusal(value: Any, *, integer: bool) -> str | None:
+    """Why Handy would refuse ``value`` as an ``externalId`` (None: taken; null clears it)."""
+    if value is None:
+        return None
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "debe ser un número entero"
+        if not -INT32_MAX - 1 <= value <= INT32_MAX:
+            return "excede el valor máximo de un entero"
+        return None
+    return None if isinstance(value, str) else "debe ser un texto"
+
+
 class _Reader:
     """Reads the fields of a create (every field, defaults applied) or a merge (only the
     fields sent) into ``values``, reporting problems to ``errors``."""
@@ -161,6 +180,19 @@ class _Reader:
             self.errors.refuse(name, label, value, "debe ser un texto")
         else:
             self.values[name] = value
+
+    def external_id(self, integer: bool) -> None:
+        if not integer:
+            self.text("externalId", "Id externo")
+            return
+        if not self.wanted("externalId"):
+            return
+        value = self.body.get("externalId")
+        refusal = external_id_refusal(value, integer=True)
+        if refusal:
+            self.errors.refuse("externalId", "Id externo", value, refusal)
+        else:
+            self.values["externalId"] = value
 
     def code(self, label: str, taken: Mapping[str, Any], current: str | None) -> None:
         self.text("code", label, required=True)
@@ -237,7 +269,7 @@ def product_values(
     reader.text("description", "Descripción", required=True)
     reader.text("details", "Detalles")
     reader.text("barcode", "Código de barras")
-    reader.text("externalId", "Id externo")
+    reader.external_id(state.integer_external_ids)
     reader.number("price", "La propiedad Precio debe ser un número válido", required=True)
     reader.number(
         "quantity", "La propiedad Cantidad debe ser un número válido", required=False, default=0.0

@@ -42,6 +42,7 @@ def register_routes(sim: HandySimulator) -> None:
         ("GET", r"zone", routes.list_zones),
         ("POST", r"zone", routes.create_zone),
         ("GET", r"customerCategory", routes.list_customer_categories),
+        ("GET", r"user", routes.list_users),
         ("GET", r"salesOrder", routes.list_orders),
         ("GET", r"salesOrder/(\d+)", routes.get_order),
         ("PUT", r"salesOrder/(\d+)", routes.update_order),
@@ -194,6 +195,12 @@ class _Routes:
     def list_customer_categories(self, req: SimRequest) -> Response:
         return self._catalog(req, "customerCategories", self.state.categories.values())
 
+    # --- users ----------------------------------------------------------------------------
+    def list_users(self, req: SimRequest) -> Response:
+        """``GET /user``: the token test of Handy's API guide; the company's users."""
+        users = sorted(self.state.users.values(), key=lambda u: int(u["id"]))
+        return page(req, "users", users)
+
     # --- sales orders ---------------------------------------------------------------------
     def list_orders(self, req: SimRequest) -> Response:
         deleted = req.bool_param("deleted") is True
@@ -217,9 +224,10 @@ class _Routes:
         body = req.json_object()
         if "externalId" in body:
             value = body["externalId"]
-            if value is not None and not isinstance(value, str):
+            refusal = catalog.external_id_refusal(value, integer=self.state.integer_external_ids)
+            if refusal:
                 errors = catalog.Errors(catalog.SALES_ORDER)
-                errors.refuse("externalId", "Id externo", value, "debe ser un texto")
+                errors.refuse("externalId", "Id externo", value, refusal)
                 errors.check()
             order["externalId"] = value
         return json_response(200, orders.render(self.state, order_id))

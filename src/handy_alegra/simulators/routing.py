@@ -134,10 +134,36 @@ class Simulator:
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status), for tests
         self.record_requests = True
+        self._refusals: list[tuple[str, re.Pattern[str], HttpProblem]] = []
 
     @property
     def faults(self) -> Faults:
         return self.injector.faults
+
+    def refuse(
+        self,
+        method: str,
+        path: str,
+        status: int = 404,
+        message: str | None = None,
+        fields: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """From now on answer ``status`` to every authenticated request whose method and
+        path (a regex matched against the whole path below the API root) match: a real API
+        that lacks an endpoint we guessed (404), does not allow the method (405), or will not
+        take what we send (422, with ``fields``)."""
+        if message is None:
+            message = f"No existe el recurso /{path}" if status == 404 else f"HTTP {status}"
+        problem = HttpProblem(status, message, fields)
+        with self.lock:
+            self._refusals.append((method.upper(), re.compile(path + r"/?$"), problem))
+
+    def _refusal(self, method: str, path: str) -> HttpProblem | None:
+        with self.lock:
+            for wanted, pattern, problem in self._refusals:
+                if wanted in (method, "*") and pattern.fullmatch(path):
+                    return problem
+        return None
 
     # --- to be provided by each API -------------------------------------------------------
     def credential_of(self, request: Request) -> str | None:
@@ -205,6 +231,9 @@ class Simulator:
         self, method: str, path: str, request: Request, credential: str, headers: dict[str, str]
     ) -> Response:
         try:
+            refused = self._refusal(method, path)
+            if refused is not None:
+                raise refused
             found = self.router.match(method, path)
             if found is None:
                 raise HttpProblem(404, f"No existe el recurso /{path}")

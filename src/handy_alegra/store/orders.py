@@ -95,18 +95,24 @@ def ids_in(session: Session, account_id: int, statuses: Sequence[str]) -> list[i
     )
 
 
-def unwritten(session: Session, account_id: int) -> list[tuple[int, str, str]]:
-    """(record id, order id, remission id) of sent orders whose remission id is not yet
-    written back on the Handy order."""
+def unwritten(session: Session, account_id: int) -> list[tuple[int, str, str, str | None]]:
+    """(record id, order id, remission id, remission number) of sent orders whose remission
+    is not yet written back on the Handy order (and was not refused in every form)."""
     rows = session.execute(
-        select(OrderRecord.id, OrderRecord.handy_id, OrderRecord.remission_id).where(
+        select(
+            OrderRecord.id,
+            OrderRecord.handy_id,
+            OrderRecord.remission_id,
+            OrderRecord.remission_number,
+        ).where(
             OrderRecord.account_id == account_id,
             OrderRecord.status == OrderStatus.SENT,
             OrderRecord.external_id_written.is_(False),
             OrderRecord.remission_id.is_not(None),
+            or_(OrderRecord.external_id_form.is_(None), OrderRecord.external_id_form != "refused"),
         )
     )
-    return [(r.id, r.handy_id, r.remission_id) for r in rows]
+    return [(r.id, r.handy_id, r.remission_id, r.remission_number) for r in rows]
 
 
 def take_lease(

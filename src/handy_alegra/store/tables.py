@@ -57,6 +57,11 @@ class Account(Base):
     #: sha256 of the token: the receiver looks the account up by it (no timing to learn from)
     webhook_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     webhook_public_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    colombia_regime: Mapped[str] = mapped_column(
+        String(40), default="SIMPLIFIED_REGIME", server_default="SIMPLIFIED_REGIME"
+    )
+    order_external_id_form: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    product_external_id_form: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -175,6 +180,9 @@ class OrderRecord(Base):
     edited_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
     replaced_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_id_written: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How the remission went onto the Handy order: "id", "number", or "refused" (every form
+    #: refused: never tried again).
+    external_id_form: Mapped[str | None] = mapped_column(String(10), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(nullable=True)

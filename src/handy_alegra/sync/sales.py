@@ -312,8 +312,8 @@ class SalesSync:
     def _write_back(self, handler: OrderHandler) -> None:
         with self.store.session() as session:
             pending = records.unwritten(session, self.account.id)
-        for record_id, handy_id, remission_id in pending:
-            handler.write_back(record_id, handy_id, remission_id)
+        for record_id, handy_id, remission_id, remission_number in pending:
+            handler.write_back(record_id, handy_id, remission_id, remission_number)
 
 
 def run(

@@ -12,8 +12,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from handy_alegra.accounts import AccountConfig
-from handy_alegra.clients.alegra import AlegraClient
+from handy_alegra.clients.alegra import AlegraClient, RepeatedIdentification
 from handy_alegra.clients.alegra_records import Contact, Item, Seller
+from handy_alegra.clients.drafts import ContactDraft
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import Customer
 from handy_alegra.errors import AmbiguousWriteError, NotFoundError, ValidationError
@@ -165,6 +166,7 @@ class ClientResolver:
             self.account.country,
             self.account.colombia_default_nit,
             self.seller_for_zone(customer.zone.description if customer.zone else None),
+            regime=self.account.colombia_regime,
         )
         if isinstance(draft, Problem):
             return draft
@@ -173,18 +175,43 @@ class ClientResolver:
         try:
             contact = self.alegra.create_contact(draft)
         except AmbiguousWriteError:
-            again = self._by_name(customer)  # did the create happen after all?
+            # Did the create happen after all? Look under the name Alegra gives the contact.
+            again = self._by_name(customer, draft.shown_name)
             if isinstance(again, str):
                 return self._link(code, again, created=True)
             return Problem("outcome_unknown", {"customer": customer.description})
+        except RepeatedIdentification as exc:
+            return self._repeated(code, customer, draft, exc)
         except ValidationError as exc:
             return Problem(
                 "client_create_failed", {"customer": customer.description, "error": str(exc)}
             )
         return self._link(code, contact.id, created=True)
 
-    def _by_name(self, customer: Customer) -> str | Problem | None:
-        name = customer.description.strip()
+    def _repeated(
+        self, code: str, customer: Customer, draft: ContactDraft, exc: RepeatedIdentification
+    ) -> str | Problem:
+        """Alegra already has a contact with this identification: it is this customer's
+        client when its name is exactly the customer's (or the name the draft would give)."""
+        name = exc.contact_name
+        if name is None:
+            with contextlib.suppress(NotFoundError):
+                name = self.alegra.get_contact(exc.contact_id).name
+        names = (customer.description, draft.shown_name)
+        if name is not None and any(clients.same_name(name, n) for n in names):
+            return self._link(code, exc.contact_id, created=False)
+        return Problem(
+            "identification_taken",
+            {
+                "customer": customer.description.strip(),
+                "identification": draft.identification or "",
+                "contact_id": exc.contact_id,
+                "contact_name": name or "?",
+            },
+        )
+
+    def _by_name(self, customer: Customer, name: str | None = None) -> str | Problem | None:
+        name = (name or customer.description).strip()
         if not name:
             return Problem("no_name", {"customer": customer.code})
         candidates = [

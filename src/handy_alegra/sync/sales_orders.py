@@ -8,12 +8,14 @@ before anything is posted again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import structlog
 
+from handy_alegra import accounts
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.alegra_records import Remission
@@ -29,6 +31,7 @@ from handy_alegra.errors import (
     ValidationError,
 )
 from handy_alegra.mapping import remission as rules
+from handy_alegra.mapping import write_back
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
@@ -65,6 +68,8 @@ class OrderHandler:
         self.keep_lease = keep_lease  # whether the order's lease is still ours (before a POST)
         self.items = ItemResolver(alegra, store, account.id)
         self.clients = ClientResolver(alegra, handy, store, account, now)
+        self.order_form = account.order_external_id_form  # the form Handy took last
+        self._form_lock = threading.Lock()
 
     # --- entry points ------------------------------------------------------------------------
     def send(self, record_id: int) -> None:
@@ -145,16 +150,59 @@ class OrderHandler:
         self._attempt(record_id, "void", OrderStatus.VOIDED, detail={"remission": remission_id})
         self.summary.bump(OrderStatus.VOIDED)
 
-    def write_back(self, record_id: int, handy_id: str, remission_id: str) -> None:
-        try:
-            self.handy.set_order_external_id(handy_id, remission_id)
-        except ApiError as exc:
-            if exc.retryable:
-                raise
-            log.warning("external_id_not_written", order=handy_id, error=str(exc))
+    def write_back(
+        self, record_id: int, handy_id: str, remission_id: str, remission_number: str | None
+    ) -> None:
+        """Put the remission on the Handy order in the first form Handy takes (the account's
+        remembered form first, ``mapping.write_back``). A form Handy refuses (400/422) is not
+        sent again for this order; when every form is refused, or the order is gone, the
+        record says so and no later cycle tries again."""
+        refused: dict[str, str] = {}
+        for form in write_back.in_order(write_back.ORDER_FORMS, self.order_form):
+            value = write_back.order_value(form, remission_id, remission_number)
+            if value is None:
+                continue  # this form does not apply (no numeric remission number)
+            try:
+                self.handy.set_order_external_id(handy_id, value)
+            except (ValidationError, NotFoundError) as exc:
+                refused[form] = str(exc)[:300]
+                if isinstance(exc, NotFoundError):
+                    break
+                continue
+            except ApiError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("external_id_not_written", order=handy_id, error=str(exc))
+                return  # credentials or permissions: the next cycle tries again
+            self._set(record_id, external_id_written=True, external_id_form=form)
+            self._remember_form(form)
+            self.summary.bump("written_back")
             return
-        self._set(record_id, external_id_written=True)
-        self.summary.bump("written_back")
+        detail = {"forms": sorted(refused), "error": "; ".join(refused.values())[:500]}
+        with self.store.session() as session:
+            row = session.get(OrderRecord, record_id)
+            assert row is not None
+            row.external_id_form, row.updated_at = write_back.REFUSED, self.now()
+            records.add_attempt(
+                session,
+                row,
+                run_id=self.run_id,
+                at=self.now(),
+                action="write_back",
+                outcome="refused",
+                reason="write_back_refused",
+                detail=detail,
+            )
+        self.summary.bump("write_back_refused")
+        log.warning("external_id_refused", order=handy_id, **detail)
+
+    def _remember_form(self, form: str) -> None:
+        with self._form_lock:
+            if self.order_form == form:
+                return
+            self.order_form = form
+        with self.store.session() as session:
+            accounts.remember_external_id_form(session, self.account.id, "order", form)
 
     # --- steps -------------------------------------------------------------------------------
     def _prepare(self, order: SalesOrder, *, refresh: bool) -> tuple[Any, rules.Lines] | Problem:
@@ -292,7 +340,7 @@ class OrderHandler:
             row.remission_id, row.remission_number = remission.id, remission.number
             row.alegra_total = remission.total
             row.sent_at = row.updated_at = self.now()
-            row.external_id_written = False
+            row.external_id_written, row.external_id_form = False, None
             if row.handy_total is not None and remission.total is not None:
                 difference = row.handy_total - remission.total
                 row.detail = (
@@ -308,7 +356,7 @@ class OrderHandler:
                 detail={"remission": remission.id, "number": remission.number},
             )
         self.summary.bump(EFFECT[action])
-        self.write_back(record_id, order.id, remission.id)
+        self.write_back(record_id, order.id, remission.id, remission.number)
 
     def _fail(
         self,

@@ -99,6 +99,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "count.needs_attention": ("requieren atención", "need attention"),
     "count.pending": ("pendientes", "pending"),
     "count.written_back": ("id escrito en Handy", "id written back"),
+    "count.write_back_refused": ("id rechazado por Handy", "id refused by Handy"),
     # --- activation and edit ----------------------------------------------------------------
     "activate.title": ("Activar una cuenta", "Activate an account"),
     "activate.step1": ("1. Credenciales", "1. Credentials"),
@@ -188,6 +189,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "edit.default_family": (
         "Familia para productos sin categoría",
         "Family for items without a category",
+    ),
+    "edit.colombia_regime": (
+        "Régimen de los clientes nuevos en Alegra (Colombia)",
+        "Regime of new Alegra clients (Colombia)",
     ),
     # --- one account ------------------------------------------------------------------------
     "account.edit": ("Ajustes", "Settings"),

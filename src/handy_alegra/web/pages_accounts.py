@@ -13,13 +13,23 @@ from pydantic import BaseModel
 from handy_alegra import accounts, activation
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra_records import PriceList
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.scheduling import slots
 from handy_alegra.vault import Vault, VaultError
 from handy_alegra.web import auth, queries
-from handy_alegra.web.render import account_url, flash, load_account, page, redirect, runtime, t
+from handy_alegra.web.render import (
+    account_url,
+    flash,
+    language,
+    load_account,
+    page,
+    redirect,
+    runtime,
+    t,
+)
 
 router = APIRouter(dependencies=auth.PROTECTED)
 
@@ -72,6 +82,7 @@ class SettingsForm(BaseModel):
     sales_every: str = ""
     default_zone: str = ""
     default_family: str = ""
+    colombia_regime: str = ""
 
 
 @router.get("/")
@@ -98,7 +109,7 @@ def _activation_page(
         countries=COUNTRIES,
         zones=ZONES,
         here="/accounts/new",
-        **{"step": 1, "lists": [], "error": None, **extra},
+        **{"step": 1, "lists": [], "error": None, "warnings": [], "co_checked": False, **extra},
     )
 
 
@@ -144,7 +155,13 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         lists = activation.price_lists(rt, creds)
         if not lists:
             return _activation_page(request, form, 400, error=t(request, "activate.no_lists"))
-        activation.check(rt, creds, country=form.country.upper(), price_list=lists[0].id)
+        checked = activation.check(
+            rt,
+            creds,
+            country=form.country.upper(),
+            price_list=lists[0].id,
+            lang=language(request),
+        )
     except ActivationError as exc:
         return _activation_page(
             request, form, 400, error=t(request, "activate.check_failed", error=str(exc))
@@ -153,7 +170,14 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         json.dumps({"alegra": creds.alegra_token, "handy": creds.handy_token})
     )
     form.price_list = next((p.id for p in lists if p.status == "active"), lists[0].id)
-    return _activation_page(request, form, step=2, lists=lists)
+    return _activation_page(
+        request,
+        form,
+        step=2,
+        lists=lists,
+        warnings=checked.all_warnings(language(request)),
+        co_checked=checked.categories_checked,
+    )
 
 
 def _lists_or_empty(request: Request, creds: Credentials) -> list[PriceList]:
@@ -192,7 +216,7 @@ def activate(request: Request, form: Annotated[ActivationForm, Form()]) -> Respo
     with rt.store.session() as session:  # the run after activation, queued for all to see
         slots.request_now(session, config.id, "daily", rt.clock.now())
     flash(request, "ok", t(request, "activate.done", name=config.name))
-    for warning in checked.warnings:
+    for warning in checked.all_warnings(language(request)):
         flash(request, "info", warning)
     return redirect(account_url(config.name))
 
@@ -219,6 +243,7 @@ def _settings_page(
         account=account,
         lists=lists,
         zones=ZONES,
+        regimes=CO_REGIMES,
         error=error,
         here=account_url(account.name, "edit"),
     )
@@ -240,6 +265,8 @@ def save_settings(request: Request, name: str, form: Annotated[SettingsForm, For
                 changes[field] = getattr(form, field).strip()
         if form.timezone.strip():
             changes["timezone"] = activation.parse_timezone(form.timezone.strip())
+        if form.colombia_regime.strip():
+            changes["colombia_regime"] = accounts.parse_regime(form.colombia_regime)
         if form.daily_at.strip():
             changes["daily_at"] = activation.parse_daily_at(form.daily_at)
         if form.sales_every.strip():
@@ -253,7 +280,11 @@ def save_settings(request: Request, name: str, form: Annotated[SettingsForm, For
                 account.handy_url,
             )
             checked = activation.check(
-                rt, creds, country=account.country, price_list=form.price_list
+                rt,
+                creds,
+                country=account.country,
+                price_list=form.price_list,
+                lang=language(request),
             )
             changes["price_list_id"] = checked.price_list.id
             changes["price_list_name"] = checked.price_list.name
