@@ -2,8 +2,9 @@
 clears — by webhook (a JSON POST) and/or e-mail.
 
 Problems, per account (settings on the account):
-- ``runs:<kind>``: the last ``alert_failed_runs`` runs of a kind all failed (an API outage, a
-  stopped or crashed run);
+- ``runs:<kind>``: the last run of a kind crashed (a bug: one is enough), or the last
+  ``alert_failed_runs`` runs of a kind all ended badly (an API outage or a crash). A run
+  stopped for a shutdown says nothing either way: it is looked past (``store/statuses.py``);
 - ``order:<id>``: an order that has not gone through for ``alert_order_minutes`` (failed,
   needs attention, or a send of unknown outcome).
 
@@ -29,12 +30,16 @@ from handy_alegra import reasons
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.wire import dumps
 from handy_alegra.http import HTTPError, build_client
+from handy_alegra.store.statuses import (
+    ALERT_AT_ONCE,
+    NEUTRAL_OUTCOMES,
+    NOT_THROUGH,
+    UNHEALTHY_OUTCOMES,
+)
 from handy_alegra.store.tables import Alert, OrderRecord, Run
 
 log = structlog.get_logger("handy_alegra.alerts")
 
-FAILED_OUTCOMES = ("interrupted", "stopped", "failed")
-STUCK = ("failed", "needs_attention", "sending")
 RUN_KINDS = ("catalog", "customers", "sales", "webhook")
 
 
@@ -61,29 +66,14 @@ def problems(session: Session, account: AccountConfig, now: datetime) -> dict[st
     """What is wrong right now, by problem key, with a message a person can act on."""
     found: dict[str, str] = {}
     for kind in RUN_KINDS:
-        last = session.scalars(
-            select(Run)
-            .where(
-                Run.account_id == account.id,
-                Run.kind == kind,
-                Run.dry_run.is_(False),
-                Run.finished_at.is_not(None),
-            )
-            .order_by(Run.started_at.desc(), Run.id.desc())
-            .limit(account.alert_failed_runs)
-        ).all()
-        if len(last) >= account.alert_failed_runs and all(
-            r.outcome in FAILED_OUTCOMES for r in last
-        ):
-            why = last[0].message or last[0].outcome
-            found[f"runs:{kind}"] = (
-                f"{account.name}: the last {len(last)} {kind} runs failed; {why}"
-            )
+        problem = _runs_problem(session, account, kind)
+        if problem is not None:
+            found[f"runs:{kind}"] = problem
     limit = now - timedelta(minutes=account.alert_order_minutes)
     for record in session.scalars(
         select(OrderRecord).where(
             OrderRecord.account_id == account.id,
-            OrderRecord.status.in_(STUCK),
+            OrderRecord.status.in_(NOT_THROUGH),
             OrderRecord.first_seen_at <= limit,
         )
     ):
@@ -92,6 +82,31 @@ def problems(session: Session, account: AccountConfig, now: datetime) -> dict[st
             f"{account.name}: order {record.handy_id} ({record.customer_name}) not sent: {why}"
         )
     return found
+
+
+def _runs_problem(session: Session, account: AccountConfig, kind: str) -> str | None:
+    last = session.scalars(
+        select(Run)
+        .where(
+            Run.account_id == account.id,
+            Run.kind == kind,
+            Run.dry_run.is_(False),
+            Run.finished_at.is_not(None),
+            Run.outcome.not_in(NEUTRAL_OUTCOMES),
+        )
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(max(1, account.alert_failed_runs))
+    ).all()
+    if not last:
+        return None
+    why = last[0].message or last[0].outcome
+    if last[0].outcome in ALERT_AT_ONCE:
+        return f"{account.name}: the last {kind} run crashed (a bug in handy-alegra); {why}"
+    if len(last) >= account.alert_failed_runs and all(
+        r.outcome in UNHEALTHY_OUTCOMES for r in last
+    ):
+        return f"{account.name}: the last {len(last)} {kind} runs failed; {why}"
+    return None
 
 
 def evaluate(session: Session, account: AccountConfig, now: datetime) -> list[Notice]:

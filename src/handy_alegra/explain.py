@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from handy_alegra import reasons
 from handy_alegra.accounts import AccountConfig
+from handy_alegra.store.statuses import OrderStatus, RecordOutcome
 from handy_alegra.store.sync_state import from_json
 from handy_alegra.store.tables import HandyRecord, OrderAttempt, OrderRecord, Run, Verdict
 
@@ -199,9 +200,13 @@ def _verdict_line(
 
 
 def _record_line(session: Session, record: HandyRecord, t: dict[str, str], zone: ZoneInfo) -> str:
-    if not record.managed and record.outcome in (None, "skip", "left_alone"):
+    if not record.managed and record.outcome in (
+        None,
+        RecordOutcome.SKIP,
+        RecordOutcome.LEFT_ALONE,
+    ):
         return f"{t['handy']} ({record.code}): {t['managed_not']}."
-    outcome = record.outcome or "unchanged"
+    outcome = record.outcome or RecordOutcome.UNCHANGED
     text = f"{t['handy']} ({record.code}): {t.get(outcome, outcome)}"
     if record.run_id:
         text += " " + t["run"].format(run=record.run_id, when=_when(record.changed_at, zone))
@@ -210,28 +215,30 @@ def _record_line(session: Session, record: HandyRecord, t: dict[str, str], zone:
     return text + "."
 
 
-ORDER_STATUS: dict[str, dict[str, str]] = {
+ORDER_STATUS: dict[str, dict[OrderStatus, str]] = {
     "es": {
-        "pending": "pendiente de enviar",
-        "sending": "enviándose (se comprueba si la remisión ya existe antes de reenviar)",
-        "sent": "enviado",
-        "failed": "no enviado todavía; se reintenta en cada sincronización",
-        "needs_attention": "requiere atención de una persona",
-        "voided": "cancelado en Handy; su remisión se anuló en Alegra",
-        "cancelled": "cancelado en Handy antes de enviarse",
-        "cancelling": "cancelado en Handy; su remisión se anulará en la siguiente sincronización",
-        "superseded": "reemplazado por una edición",
+        OrderStatus.PENDING: "pendiente de enviar",
+        OrderStatus.SENDING: "enviándose (se comprueba si la remisión ya existe antes de reenviar)",
+        OrderStatus.SENT: "enviado",
+        OrderStatus.FAILED: "no enviado todavía; se reintenta en cada sincronización",
+        OrderStatus.NEEDS_ATTENTION: "requiere atención de una persona",
+        OrderStatus.VOIDED: "cancelado en Handy; su remisión se anuló en Alegra",
+        OrderStatus.CANCELLED: "cancelado en Handy antes de enviarse",
+        OrderStatus.CANCELLING: (
+            "cancelado en Handy; su remisión se anulará en la siguiente sincronización"
+        ),
+        OrderStatus.SUPERSEDED: "reemplazado por una edición",
     },
     "en": {
-        "pending": "waiting to be sent",
-        "sending": "being sent (checked for an existing remission before any resend)",
-        "sent": "sent",
-        "failed": "not sent yet; retried every cycle",
-        "needs_attention": "needs a person's attention",
-        "voided": "cancelled in Handy; its remission was voided in Alegra",
-        "cancelled": "cancelled in Handy before it was sent",
-        "cancelling": "cancelled in Handy; its remission is voided in the next cycle",
-        "superseded": "replaced by an edit",
+        OrderStatus.PENDING: "waiting to be sent",
+        OrderStatus.SENDING: "being sent (checked for an existing remission before any resend)",
+        OrderStatus.SENT: "sent",
+        OrderStatus.FAILED: "not sent yet; retried every cycle",
+        OrderStatus.NEEDS_ATTENTION: "needs a person's attention",
+        OrderStatus.VOIDED: "cancelled in Handy; its remission was voided in Alegra",
+        OrderStatus.CANCELLED: "cancelled in Handy before it was sent",
+        OrderStatus.CANCELLING: "cancelled in Handy; its remission is voided in the next cycle",
+        OrderStatus.SUPERSEDED: "replaced by an edit",
     },
 }
 
@@ -306,7 +313,7 @@ def explain_order(
         return Explanation(
             title, [t["nothing"].format(id=handy_id)], {"order": handy_id}, found=False
         )
-    status_text = ORDER_STATUS[lang][record.status]
+    status_text = ORDER_STATUS[lang][OrderStatus(record.status)]
     lines = [t["state"].format(status=status_text)]
     if record.reason:
         lines.append(t["why"].format(why=reasons.sentence(record.reason, record.detail, lang)))
@@ -332,7 +339,7 @@ def explain_order(
     if record.replaced_by:
         lines.append(t["replaced"].format(id=record.replaced_by))
     tried = order_store.attempts(session, record.id)
-    if record.status == "sent":
+    if record.status == OrderStatus.SENT:
         lines.append(_write_back_line(record, tried, t, lang))
     if tried:
         lines.append(str(t["attempts"]))

@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 
 from handy_alegra.accounts import AccountError
 from handy_alegra.store.orders import find
-
-RETRYABLE = ("failed", "needs_attention")
+from handy_alegra.store.statuses import RETRYABLE, OrderStatus
 
 
 def retry(session: Session, account_id: int, handy_id: str) -> None:
@@ -20,4 +19,4 @@ def retry(session: Session, account_id: int, handy_id: str) -> None:
             f"order {handy_id} is {record.status}; "
             "only failed or needs-attention orders are retried"
         )
-    record.status, record.reason = "failed", None
+    record.status, record.reason = OrderStatus.FAILED, None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from handy_alegra.store.statuses import RunOutcome
+
 LANGS = ("es", "en")
 
 # code: {lang: (label, sentence)}
@@ -172,6 +174,30 @@ REASONS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("delivery without a record", "a {detail} delivery from Alegra did not say which item or client changed; it was not used. Changes still arrive with the daily sync."),
     },
 }  # fmt: skip
+
+
+#: What a run that ended early means, in one line (the command line, after its summary).
+OUTCOME_MEANINGS: dict[RunOutcome, dict[str, str]] = {
+    RunOutcome.INTERRUPTED: {
+        "es": "Interrumpida: una API no respondió o rechazó las credenciales. Lo escrito queda escrito; la siguiente ejecución sigue desde aquí.",
+        "en": "Interrupted: an API did not answer or refused the credentials. What was written stays written; the next run resumes from here.",
+    },
+    RunOutcome.STOPPED: {
+        "es": "Detenida por un apagado (o Ctrl-C) en un punto seguro: nada quedó a medias y la siguiente ejecución termina el trabajo.",
+        "en": "Stopped for a shutdown (or Ctrl-C) at a safe point: nothing is half-written, and the next run finishes the work.",
+    },
+    RunOutcome.CRASHED: {
+        "es": "Falló por un error del programa, no de los datos ni de las APIs: la ejecución quedó cerrada y lo escrito queda escrito. Repórtalo con la salida de --debug.",
+        "en": "Crashed: a bug in handy-alegra, not the data or the APIs, ended it; the run is closed and what was written stays written. Report it with the output of --debug.",
+    },
+}  # fmt: skip
+
+
+def outcome_meaning(outcome: str, lang: str | None = None) -> str | None:
+    """What a run that ended so means for the person who started it; None for one that
+    finished."""
+    entry = OUTCOME_MEANINGS.get(RunOutcome(outcome))
+    return entry[lang or language()] if entry else None
 
 
 def language() -> str:

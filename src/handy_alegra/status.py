@@ -1,10 +1,11 @@
-"""Per account: the last and next run of each job, its outcome and counts, and the open
-problems (orders not sent, items and customers skipped, Alegra webhook deliveries that could
-not be used) with their reasons."""
+"""Per account: the last and next run of each job, its outcome and counts, the account's
+health, and the open problems (orders not sent, items and customers skipped, Alegra webhook
+deliveries that could not be used) with their reasons."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,10 +15,27 @@ from handy_alegra import reasons, webhook_inbox
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
+from handy_alegra.store.statuses import (
+    NEUTRAL_OUTCOMES,
+    NOT_THROUGH,
+    UNHEALTHY_OUTCOMES,
+    RunOutcome,
+)
 from handy_alegra.store.tables import AccountLease, OrderRecord, Run, Verdict
 
 RUN_KINDS = (("catalog", DAILY), ("customers", DAILY), ("sales", SALES))
+#: The runs whose outcome makes the account's health (webhook events too: they alert).
+HEALTH_KINDS = (*(kind for kind, _ in RUN_KINDS), "webhook")
 EXAMPLES = 5
+
+
+class Health(StrEnum):
+    """An account at a glance (dashboard, ``status``)."""
+
+    OK = "ok"
+    WARN = "warn"  # a run with failed records, or orders not gone through
+    BAD = "bad"  # the latest run of a job that says anything ended badly (outage, crash)
+    PAUSED = "paused"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -31,6 +49,34 @@ def last_run(session: Session, account_id: int, kind: str) -> Run | None:
         .order_by(Run.started_at.desc(), Run.id.desc())
         .limit(1)
     )
+
+
+def telling_outcome(session: Session, account_id: int, kind: str) -> str | None:
+    """The outcome of the latest finished run of ``kind`` that says something of the account's
+    health: runs stopped for a shutdown (or still running) are looked past."""
+    return session.scalar(
+        select(Run.outcome)
+        .where(
+            Run.account_id == account_id,
+            Run.kind == kind,
+            Run.dry_run.is_(False),
+            Run.finished_at.is_not(None),
+            Run.outcome.not_in(NEUTRAL_OUTCOMES),
+        )
+        .order_by(Run.started_at.desc(), Run.id.desc())
+        .limit(1)
+    )
+
+
+def health(session: Session, account: AccountConfig, orders_not_through: int) -> Health:
+    if account.paused:
+        return Health.PAUSED
+    outcomes = {telling_outcome(session, account.id, kind) for kind in HEALTH_KINDS}
+    if outcomes & UNHEALTHY_OUTCOMES:
+        return Health.BAD
+    if RunOutcome.PARTIAL in outcomes or orders_not_through:
+        return Health.WARN
+    return Health.OK
 
 
 def account_status(
@@ -60,14 +106,16 @@ def account_status(
             "next_run": _iso(upcoming),
         }
     lease = session.get(AccountLease, account.id)
+    orders = _order_problems(session, account.id, lang)
     return {
         "account": account.name,
         "country": account.country,
         "paused": account.paused,
         "running": lease.job if lease is not None and lease.until > now and lease.job else None,
+        "health": health(session, account, orders["count"]),
         "jobs": jobs,
         "problems": {
-            "orders": _order_problems(session, account.id, lang),
+            "orders": orders,
             "products": _skipped(session, account.id, "product", lang),
             "customers": _skipped(session, account.id, "customer", lang),
             "webhooks": webhook_inbox.problems(session, account.id, now, lang),
@@ -80,7 +128,7 @@ def _order_problems(session: Session, account_id: int, lang: str | None) -> dict
         select(OrderRecord)
         .where(
             OrderRecord.account_id == account_id,
-            OrderRecord.status.in_(("failed", "needs_attention", "sending")),
+            OrderRecord.status.in_(NOT_THROUGH),
         )
         .order_by(OrderRecord.ordered_at)
     ).all()

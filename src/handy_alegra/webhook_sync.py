@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import WEBHOOK_EVENTS
@@ -25,14 +26,15 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.tables import HandyRecord, WebhookEvent
 from handy_alegra.store.tables import Verdict as VerdictRow
-from handy_alegra.sync import catalog, customers
+from handy_alegra.sync import catalog, customers, lifecycle
 from handy_alegra.sync.keyed import KeyedSync
-from handy_alegra.sync.summary import RunSummary
+from handy_alegra.sync.summary import RunSummary, Stopped
 from handy_alegra.sync.wiring import keyed_sync
 
 log = structlog.get_logger("handy_alegra.webhooks")
 
 RECEIVER_PATH = "/webhooks/alegra/{token}"
+RESUMES = "the next job resumes from here"
 BATCH = 200
 
 
@@ -102,49 +104,38 @@ def process(
             kind = "item" if event.subject.endswith("item") else "client"
             todo.setdefault((kind, event.record_id), []).append(event.id)
     summary = RunSummary("webhook", account.name, started_at=now())
-    with store.session() as session:
-        run_id = state.start_run(session, account.id, "webhook", now(), dry_run=False).id
-    summary.run_id = run_id
-    alegra = runtime.alegra(account)
-    handy = runtime.handy(account)
-    syncs = {
-        "item": keyed_sync(runtime, account, catalog.resource_for(runtime, account)),
-        "client": keyed_sync(
-            runtime,
-            account,
-            customers.CustomerResource(alegra, handy, customers.rules_for(account)),
-        ),
-    }
     done: list[int] = []
-    try:
+
+    def mark_done(session: Session) -> None:  # what was synced is not synced again
+        session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(done))
+            .values(processed_at=now(), outcome="synced")
+        )
+
+    with lifecycle.opened(store, account.id, summary, now, resumes=RESUMES, on_close=mark_done):
+        assert summary.run_id is not None
+        alegra = runtime.alegra(account)
+        handy = runtime.handy(account)
+        syncs = {
+            "item": keyed_sync(runtime, account, catalog.resource_for(runtime, account)),
+            "client": keyed_sync(
+                runtime,
+                account,
+                customers.CustomerResource(alegra, handy, customers.rules_for(account)),
+            ),
+        }
         for (kind, record_id), event_ids in todo.items():
             if should_stop():
-                break
+                raise Stopped
             try:
                 record: Any = (
                     alegra.get_item(record_id) if kind == "item" else alegra.get_contact(record_id)
                 )
             except NotFoundError:
                 record = None  # deleted in Alegra
-            sync_one(syncs[kind], run_id, record_id, record, summary)
+            sync_one(syncs[kind], summary.run_id, record_id, record, summary)
             done.extend(event_ids)
-    except ApiError as exc:
-        summary.outcome, summary.message = "interrupted", f"{exc} — the next job resumes from here"
-    with store.session() as session:
-        session.execute(
-            update(WebhookEvent)
-            .where(WebhookEvent.id.in_(done))
-            .values(processed_at=now(), outcome="synced")
-        )
-        summary.finished_at = now()
-        state.finish_run(
-            session,
-            run_id,
-            summary.finished_at,
-            summary.outcome,
-            summary.counts_json(),
-            summary.message,
-        )
     return summary
 
 

@@ -330,15 +330,17 @@ def test_a_remission_price_past_the_limits_fails_alone(box: Sandbox) -> None:
 def test_a_sales_run_that_dies_is_recorded_as_crashed(
     box: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An unexpected exception surfaces, and the run is not left ``running``."""
+    """An unexpected exception is closed as a crashed run (not left ``running``) and handed
+    to the caller on the summary, with exit code 4."""
     synced_company(box)
 
     def boom(*_: Any, **__: Any) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(sales.SalesSync, "_work", boom)
-    with pytest.raises(RuntimeError, match="boom"):
-        sales.run(box.runtime, box.account)
+    summary = sales.run(box.runtime, box.account)
+    assert (summary.outcome, summary.exit_code) == ("crashed", 4)
+    assert isinstance(summary.error, RuntimeError) and str(summary.error) == "boom"
     with box.runtime.store.session() as session:
         run = session.scalars(select(Run).where(Run.kind == "sales")).one()
         assert (run.outcome, run.message) == ("crashed", "RuntimeError: boom")

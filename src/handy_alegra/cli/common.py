@@ -165,6 +165,9 @@ def print_summary(summary: RunSummary, *, as_json: bool) -> None:
     console.print(table)
     if summary.message:
         console.print(summary.message, highlight=False)
+    meaning = reasons.outcome_meaning(summary.outcome)
+    if meaning:
+        console.print(meaning, highlight=False)
     if summary.dry_run and summary.planned:
         console.print(f"Plan ({len(summary.planned)} writes):", highlight=False)
         for line in summary.planned[:50]:

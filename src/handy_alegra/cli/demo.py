@@ -19,6 +19,7 @@ from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world, seed_orders
+from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.store.tables import OrderRecord, Verdict
 from handy_alegra.sync import catalog, customers, sales
 
@@ -111,7 +112,7 @@ def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
                 console.print(f"[bold]{shown.title}[/]", highlight=False)
                 for text in shown.lines:
                     console.print(f"  {text}", highlight=False)
-        sent = session.query(OrderRecord).filter(OrderRecord.status == "sent").count()
+        sent = session.query(OrderRecord).filter(OrderRecord.status == OrderStatus.SENT).count()
     console.print(
         f"\n{sent} orders are remissions in Alegra, each exactly once; "
         f"{len(world.alegra.remissions())} remissions exist. Try: "

@@ -11,6 +11,7 @@ from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.status import account_status
+from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.web.metrics import serve_metrics
 
 
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
                 dispatcher.tick()
                 dispatcher.drain()
                 dispatcher.shutdown()
-                failed = [o for o in dispatcher.outcomes if o.status == "failed"]
+                failed = [o for o in dispatcher.outcomes if o.status == SlotStatus.FAILED]
                 raise typer.Exit(1 if failed else 0)
             dispatcher.serve(tick)
 
@@ -122,6 +123,7 @@ def show(item: dict[str, object]) -> None:
         "paused"
         if item["paused"]
         else (f"running {item['running']}" if item["running"] else "active")
+        + f", health {item['health']}"
     )
     console.print(f"[bold]{item['account']}[/] ({item['country']}, {state})", highlight=False)
     table = Table("job", "last run", "outcome", "counts", "next run")

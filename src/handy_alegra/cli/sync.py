@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
+from typing import NoReturn
 
 import typer
 from sqlalchemy import delete
 
-from handy_alegra import accounts
-from handy_alegra.cli.common import RichProgress, print_summary, reported, runtime
+from handy_alegra import accounts, reasons
+from handy_alegra.cli.common import (
+    DEBUG,
+    RichProgress,
+    errors,
+    print_summary,
+    reported,
+    runtime,
+)
+from handy_alegra.store.statuses import RunOutcome
 from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, daily, sales
+from handy_alegra.sync.summary import RunSummary
 
 group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
 
@@ -18,6 +30,8 @@ AccountOption = typer.Option(..., "--account", "-a", help="The account's name.")
 DryRun = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
 AsJson = typer.Option(False, "--json", help="Print the summary as one JSON object.")
 
+
+EXIT_CTRL_C = 130
 
 Full = typer.Option(False, "--full", help="Read all of Handy again, not only what changed.")
 
@@ -39,10 +53,28 @@ def _run(
                 session.execute(
                     delete(Cursor).where(Cursor.account_id == config.id, Cursor.name == cursor)
                 )
-        with RichProgress(enabled=not as_json) as progress:
+        with RichProgress(enabled=not as_json) as progress, _ctrl_c():
             summary = sync.run(rt, config, dry_run=dry_run, progress=progress)
     print_summary(summary, as_json=as_json)
-    raise typer.Exit(summary.exit_code)
+    _exit([summary])
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """Ctrl-C: the run has been closed as stopped; say what that means, exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        errors.print(reasons.outcome_meaning(RunOutcome.STOPPED), highlight=False)
+        raise typer.Exit(EXIT_CTRL_C) from None
+
+
+def _exit(summaries: list[RunSummary]) -> NoReturn:
+    """The exit code of the worst run; under ``--debug`` a crash's traceback."""
+    for summary in summaries:
+        if summary.error is not None and DEBUG.get():
+            raise summary.error
+    raise typer.Exit(max(s.exit_code for s in summaries))
 
 
 @group.command("catalog")
@@ -55,7 +87,8 @@ def sync_catalog(
 ) -> None:
     """Alegra items → Handy products (price with IVA, stock, family).
 
-    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage.
+    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage or
+    stopped (the next run resumes), 4 crashed (a bug; --debug shows where).
 
     Example:
 
@@ -98,11 +131,11 @@ def sync_daily(
     with reported():
         with rt.store.session() as session:
             config = accounts.load(session, rt.vault, account)
-        with RichProgress(enabled=not as_json) as progress:
+        with RichProgress(enabled=not as_json) as progress, _ctrl_c():
             summaries = daily.run(rt, config, dry_run=dry_run, progress=progress.lane)
     for summary in summaries:
         print_summary(summary, as_json=as_json)
-    raise typer.Exit(max(s.exit_code for s in summaries))
+    _exit(summaries)
 
 
 def register(app: typer.Typer) -> None:

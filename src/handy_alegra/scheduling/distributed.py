@@ -25,6 +25,7 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.jobs import execute
 from handy_alegra.store.database import Store, normalize_url
+from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.sync.sales import worker_id
 
 log = structlog.get_logger("handy_alegra.scale_out")
@@ -53,7 +54,7 @@ def make_app(database_url: str) -> procrastinate.App:
             outcome = execute(
                 runtime, slot_id, owner=_WORKER.owner, should_stop=_WORKER.stopping.is_set
             )
-            if outcome.status == "busy":  # the account runs elsewhere: try again shortly
+            if outcome.status == SlotStatus.BUSY:  # the account runs elsewhere: try again shortly
                 log.info("account_busy", slot=slot_id)
         finally:
             runtime.close()

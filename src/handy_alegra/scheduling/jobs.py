@@ -16,6 +16,7 @@ from handy_alegra.accounts import AccountConfig
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, SALES
+from handy_alegra.store.statuses import UNHEALTHY_OUTCOMES, RunOutcome, SlotStatus
 from handy_alegra.store.tables import Account, Slot
 from handy_alegra.sync import daily, sales
 from handy_alegra.sync.summary import RunSummary
@@ -31,12 +32,16 @@ _JOBS: dict[str, Job] = {
     EVENTS: lambda rt, a, stop: [webhook_sync.process(rt, a, stop)],
 }
 HEARTBEAT_SECONDS = 60.0
+#: A job stopped for a shutdown is not done: its slot goes back to the queue, and the next
+#: service (or another worker) runs it, resuming where its runs stopped.
+STOPPED_BEFORE = "stopped before it started; queued again"
+STOPPED_DURING = "stopped for a shutdown; queued again"
 
 
 @dataclass(frozen=True)
 class Outcome:
     slot_id: int
-    status: str  # done | failed | busy | skipped
+    status: SlotStatus  # done | failed | busy | skipped | queued (stopped: to run again)
     summaries: tuple[RunSummary, ...] = ()
 
 
@@ -46,16 +51,16 @@ def execute(
     store, clock = runtime.store, runtime.clock
     with store.session() as session:
         slot = session.get(Slot, slot_id)
-        if slot is None or slot.status != "queued":
-            return Outcome(slot_id, "skipped")
+        if slot is None or slot.status != SlotStatus.QUEUED:
+            return Outcome(slot_id, SlotStatus.SKIPPED)
         account_id, kind = slot.account_id, slot.kind
         now = clock.now()
         if not slots.take_lease(session, account_id, owner, kind, now, now + LEASE):
-            return Outcome(slot_id, "busy")  # another job of this account runs elsewhere
+            return Outcome(slot_id, SlotStatus.BUSY)  # another job of this account runs elsewhere
     with store.session() as session:
         if not slots.claim(session, slot_id, owner, clock.now()):
             slots.release_lease(session, account_id, owner, clock.now())
-            return Outcome(slot_id, "skipped")
+            return Outcome(slot_id, SlotStatus.SKIPPED)
         row = session.get(Account, account_id)
         account = accounts.to_config(row, runtime.vault) if row is not None else None
     heartbeat = _Heartbeat(runtime, account_id, owner)
@@ -64,12 +69,12 @@ def execute(
         account=account.name if account else account_id, slot=slot_id, job=kind
     )
     summaries: list[RunSummary] = []
-    status, message = "done", None
+    status, message = SlotStatus.DONE, None
     try:
         if account is None or account.paused:
-            status, message = "skipped", "the account is paused or gone"
+            status, message = SlotStatus.SKIPPED, "the account is paused or gone"
         elif should_stop():
-            status, message = "failed", "stopped before it started"
+            status, message = SlotStatus.QUEUED, STOPPED_BEFORE
         else:
             for summary in _JOBS[kind](runtime, account, should_stop):
                 summaries.append(summary)
@@ -80,13 +85,15 @@ def execute(
                     outcome=summary.outcome,
                     counts=summary.counts_json(),
                 )
-                if summary.outcome in ("interrupted", "stopped", "crashed"):
-                    status, message = "failed", summary.message
+                if summary.outcome == RunOutcome.STOPPED:
+                    status, message = SlotStatus.QUEUED, STOPPED_DURING
+                elif summary.outcome in UNHEALTHY_OUTCOMES and status != SlotStatus.QUEUED:
+                    status, message = SlotStatus.FAILED, summary.message
             if kind != EVENTS:
                 webhook_sync.ensure_subscriptions(runtime, account)
     except Exception as exc:  # a bug must not take the whole service down
         log.exception("job_crashed")
-        status, message = "failed", f"{type(exc).__name__}: {exc}"
+        status, message = SlotStatus.FAILED, f"{type(exc).__name__}: {exc}"
     finally:
         heartbeat.stop()
         with store.session() as session:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, KINDS, Schedule, due
+from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.store.tables import Account, AccountLease, Run, Slot, WebhookEvent
 
 #: The daily job also counts a catalog run started by hand (activation, ``sync catalog``): a
@@ -63,7 +64,7 @@ def make_due_slots(session: Session, now: datetime) -> int:
                     account_id=account.id,
                     kind=kind,
                     due_at=slot_time,
-                    status="queued",
+                    status=SlotStatus.QUEUED,
                     created_at=now,
                     run_ids=[],
                 )
@@ -75,13 +76,13 @@ def make_due_slots(session: Session, now: datetime) -> int:
 
 def recover_abandoned(session: Session, now: datetime) -> int:
     """Running slots whose worker stopped renewing its account lease go back to the queue."""
-    stale = session.scalars(select(Slot).where(Slot.status == "running")).all()
+    stale = session.scalars(select(Slot).where(Slot.status == SlotStatus.RUNNING)).all()
     recovered = 0
     for slot in stale:
         lease = session.get(AccountLease, slot.account_id)
         if lease is None or lease.owner != slot.owner or lease.until < now - ABANDONED_AFTER:
             slot.status, slot.owner, slot.message = (
-                "queued",
+                SlotStatus.QUEUED,
                 None,
                 "its worker stopped; queued again",
             )
@@ -91,35 +92,41 @@ def recover_abandoned(session: Session, now: datetime) -> int:
 
 def queued(session: Session) -> list[Slot]:
     return list(
-        session.scalars(select(Slot).where(Slot.status == "queued").order_by(Slot.due_at, Slot.id))
+        session.scalars(
+            select(Slot).where(Slot.status == SlotStatus.QUEUED).order_by(Slot.due_at, Slot.id)
+        )
     )
 
 
 def claim(session: Session, slot_id: int, owner: str, now: datetime) -> bool:
     result = session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.status == "queued")
-        .values(status="running", owner=owner, started_at=now)
+        .where(Slot.id == slot_id, Slot.status == SlotStatus.QUEUED)
+        .values(status=SlotStatus.RUNNING, owner=owner, started_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def requeue(session: Session, slot_id: int) -> None:
-    session.execute(update(Slot).where(Slot.id == slot_id).values(status="queued", owner=None))
+    session.execute(
+        update(Slot).where(Slot.id == slot_id).values(status=SlotStatus.QUEUED, owner=None)
+    )
 
 
 def finish(
     session: Session,
     slot_id: int,
-    status: str,
+    status: SlotStatus,
     run_ids: list[int],
     message: str | None,
     now: datetime,
 ) -> None:
+    """Record how the slot's job ended; ``queued``: it stopped for a shutdown, to run again."""
+    owner = {"owner": None} if status == SlotStatus.QUEUED else {}
     session.execute(
         update(Slot)
         .where(Slot.id == slot_id)
-        .values(status=status, run_ids=run_ids, message=message, finished_at=now)
+        .values(status=status, run_ids=run_ids, message=message, finished_at=now, **owner)
     )
 
 
@@ -179,7 +186,7 @@ def request_now(session: Session, account_id: int, kind: str, now: datetime) -> 
     that kind is already waiting."""
     waiting = session.scalar(
         select(func.count()).where(
-            Slot.account_id == account_id, Slot.kind == kind, Slot.status == "queued"
+            Slot.account_id == account_id, Slot.kind == kind, Slot.status == SlotStatus.QUEUED
         )
     )
     if waiting:
@@ -190,7 +197,7 @@ def request_now(session: Session, account_id: int, kind: str, now: datetime) -> 
             account_id=account_id,
             kind=kind,
             due_at=now,
-            status="queued",
+            status=SlotStatus.QUEUED,
             created_at=now,
             run_ids=[],
         )

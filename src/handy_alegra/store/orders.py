@@ -10,10 +10,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from handy_alegra.store.statuses import FINAL, UNSENT_YET, OrderStatus
 from handy_alegra.store.tables import CustomerLink, OrderAttempt, OrderRecord
-
-#: Records that a sales cycle still has to send.
-OPEN = ("pending", "sending", "failed")
 
 
 def insert_seen(
@@ -33,7 +31,7 @@ def insert_seen(
     values = {
         "account_id": account_id,
         "handy_id": handy_id,
-        "status": "pending",
+        "status": OrderStatus.PENDING,
         "detail": {},
         "order": order,
         "customer_code": customer_code[:200],
@@ -59,7 +57,7 @@ def insert_seen(
         .where(
             OrderRecord.account_id == account_id,
             OrderRecord.handy_id == handy_id,
-            OrderRecord.status.in_(("pending", "failed")),
+            OrderRecord.status.in_(UNSENT_YET),
         )
         .values(order=order, customer_name=customer_name[:300], updated_at=now)
     )
@@ -81,11 +79,7 @@ def find_with_remission(
     live remission."""
     for handy_id in handy_ids:
         record = find(session, account_id, handy_id)
-        if (
-            record is not None
-            and record.remission_id
-            and record.status not in ("voided", "cancelled")
-        ):
+        if record is not None and record.remission_id and record.status not in FINAL:
             return record
     return None
 
@@ -112,7 +106,7 @@ def unwritten(session: Session, account_id: int) -> list[tuple[int, str, str, st
             OrderRecord.remission_number,
         ).where(
             OrderRecord.account_id == account_id,
-            OrderRecord.status == "sent",
+            OrderRecord.status == OrderStatus.SENT,
             OrderRecord.external_id_written.is_(False),
             OrderRecord.remission_id.is_not(None),
             or_(OrderRecord.external_id_form.is_(None), OrderRecord.external_id_form != "refused"),

@@ -59,6 +59,13 @@ def finish_run(
     run.message = message
 
 
+def drop_run(session: Session, run_id: int) -> None:
+    """Delete a run (a dry run's, which only held scratch rows)."""
+    run = session.get(Run, run_id)
+    if run is not None:
+        session.delete(run)
+
+
 def get_cursor(session: Session, account_id: int, name: str) -> datetime | None:
     row = session.get(Cursor, (account_id, name))
     return row.value if row else None

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from handy_alegra.store.statuses import OrderStatus, RunOutcome, SlotStatus
 from handy_alegra.store.types import DecimalText, UTCDateTime
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -87,7 +88,7 @@ class Run(Base):
     kind: Mapped[str] = mapped_column(String(20))  # catalog | customers | sales
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    outcome: Mapped[str] = mapped_column(String(20), default="running")
+    outcome: Mapped[str] = mapped_column(String(20), default=RunOutcome.RUNNING)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -154,10 +155,8 @@ class HandyRecord(Base):
 class OrderRecord(Base):
     """One Handy order and what became of it in Alegra (one row per account and order id).
 
-    ``status``: pending → sending → sent; or failed (``reason``, retried every cycle),
-    needs_attention (a person must act), voided (cancelled after its remission existed),
-    cancelled (cancelled before anything was sent), superseded (edited: its remission moved to
-    the newer version, ``replaced_by``).
+    ``status``: an ``OrderStatus`` (``store/statuses.py``); ``reason`` says why one failed or
+    needs attention; ``replaced_by`` names the newer version of a superseded one.
     """
 
     __tablename__ = "order_records"
@@ -165,7 +164,7 @@ class OrderRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     handy_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     order: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the order as last read
@@ -253,7 +252,7 @@ class Slot(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))  # daily | sales
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    status: Mapped[str] = mapped_column(String(20), default=SlotStatus.QUEUED)
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -30,8 +30,14 @@ def run(
     should_stop: Callable[[], bool] | None = None,
 ) -> list[RunSummary]:
     """Both syncs, overlapped; ``progress(name)`` gives each its own progress lane. The
-    summaries come catalog first, then customers."""
+    summaries come catalog first, then customers. Each is a run of its own, opened and
+    closed by ``lifecycle``; Ctrl-C here stops both at their next checkpoint (closed as
+    stopped) before it is raised again."""
     customers_read = threading.Event()
+    interrupted = threading.Event()
+
+    def stopping() -> bool:
+        return interrupted.is_set() or (should_stop is not None and should_stop())
 
     def lane(name: str) -> Progress | None:
         return progress(name) if progress else None
@@ -43,7 +49,7 @@ def run(
                 account,
                 dry_run=dry_run,
                 progress=lane("customers"),
-                should_stop=should_stop,
+                should_stop=stopping,
                 source_read=customers_read.set,
             )
         finally:
@@ -52,10 +58,14 @@ def run(
     def run_catalog() -> RunSummary:
         customers_read.wait()
         return catalog.run(
-            runtime, account, dry_run=dry_run, progress=lane("catalog"), should_stop=should_stop
+            runtime, account, dry_run=dry_run, progress=lane("catalog"), should_stop=stopping
         )
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="daily") as pool:
         first = pool.submit(run_customers)
         second = pool.submit(run_catalog)
-        return [second.result(), first.result()]
+        try:
+            return [second.result(), first.result()]
+        except KeyboardInterrupt:
+            interrupted.set()  # the pool waits for both to reach a checkpoint and close
+            raise

@@ -5,8 +5,10 @@ verdicts in the store page by page; (2) read Handy — everything on the first r
 only what changed since the previous run (``lastUpdated`` window) — into the run's snapshots;
 (3) make sure the families or zones the verdicts name exist; (4) plan code by code in batches
 (the pure ``keyed_plan.plan``) and apply the writes, recording after each batch what Handy now
-holds. Memory stays bounded by a batch, whatever the size of the catalog. An API outage ends
-the run cleanly: what was applied stays applied, the cursor does not move, and the next run
+holds. Memory stays bounded by a batch, whatever the size of the catalog. The run opens and
+closes through ``lifecycle.opened``: an API outage, a stop for a shutdown (checked after every
+page read and before every batch written) or a bug ends it cleanly — what was applied stays
+applied and recorded, the run's scratch rows go, the cursor does not move, and the next run
 picks up from there.
 """
 
@@ -25,13 +27,17 @@ from handy_alegra.errors import AmbiguousWriteError, ApiError, NotFoundError, Re
 from handy_alegra.mapping.verdict import Verdict, unreadable
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.tables import HandyRecord, Run
+from handy_alegra.store.statuses import RecordOutcome
+from handy_alegra.store.tables import HandyRecord
+from handy_alegra.sync import lifecycle
 from handy_alegra.sync.keyed_plan import (
     CREATE,
     DISABLE,
+    ENABLE,
     LEFT_ALONE,
     SKIP,
     UNCHANGED,
+    UPDATE,
     WRITES,
     Action,
     Known,
@@ -47,7 +53,12 @@ MAX_HANDY_CODE = 200
 OVERLAP = timedelta(minutes=10)
 BATCH = 500
 PAGE = 200  # verdicts and snapshots are written in groups of this size
-EFFECT = {CREATE: "created", "update": "updated", "enable": "enabled", DISABLE: "disabled"}
+EFFECT = {
+    CREATE: RecordOutcome.CREATED,
+    UPDATE: RecordOutcome.UPDATED,
+    ENABLE: RecordOutcome.ENABLED,
+    DISABLE: RecordOutcome.DISABLED,
+}
 RUN_KIND = {"product": "catalog", "customer": "customers"}
 
 
@@ -120,11 +131,15 @@ class KeyedSync:
     def run(self, *, dry_run: bool = False) -> RunSummary:
         started = self.now()
         summary = RunSummary(RUN_KIND[self.kind], self.account_name, dry_run, started_at=started)
-        with self.store.session() as session:
-            run = state.start_run(session, self.account_id, summary.kind, started, dry_run=dry_run)
-            summary.run_id = run_id = run.id
         judged = False
-        try:
+
+        def clean(session: Session) -> None:  # snapshots; verdicts of an unfinished judging
+            if summary.run_id is not None:
+                state.drop_run_scratch(session, summary.run_id, verdicts=dry_run or not judged)
+
+        with lifecycle.opened(self.store, self.account_id, summary, self.now, on_close=clean):
+            assert summary.run_id is not None
+            run_id = summary.run_id
             groups = self._judge_alegra(run_id, summary)
             judged = True
             self.source_read()
@@ -137,19 +152,9 @@ class KeyedSync:
                     {"action": f"create_{self.resource.group_field}", "name": line}
                 )
             self._plan_and_apply(run_id, summary, dry_run)
-            if not dry_run:
+            if not dry_run:  # every read and write completed: the next run reads from here
                 with self.store.session() as session:
                     state.set_cursor(session, self.account_id, self.cursor_name, started)
-        except ApiError as exc:
-            summary.outcome = "interrupted"
-            summary.message = f"{exc} — the next run resumes from here"
-            log.warning(
-                "run_interrupted", account=self.account_name, kind=self.kind, error=str(exc)
-            )
-        if summary.outcome == "ok" and summary.failed.total():
-            summary.outcome = "partial"
-        summary.finished_at = self.now()
-        self._finish(run_id, summary, dry_run, judged)
         return summary
 
     # --- 1. Alegra ---------------------------------------------------------------------------
@@ -204,6 +209,7 @@ class KeyedSync:
             if len(page) >= PAGE:
                 self._save_snapshots(run_id, page)
                 page = []
+                self._checkpoint()
         self._save_snapshots(run_id, page)
 
     def _save_snapshots(self, run_id: int, page: list[tuple[str, dict[str, Any]]]) -> None:
@@ -351,29 +357,15 @@ class KeyedSync:
             row.detail, row.run_id, row.changed_at = dict(action.detail), run_id, self.now()
             row.source_id = action.source_id or row.source_id
         elif isinstance(result, Failure):
-            row.outcome, row.reason = "failed", result.reason
+            row.outcome, row.reason = RecordOutcome.FAILED, result.reason
             row.detail, row.run_id, row.changed_at = {"error": result.error}, run_id, self.now()
         elif action.kind == UNCHANGED and action.reason is None:
             row.managed = True  # Alegra names it and Handy already matches: ours from now on
             row.source_id = action.source_id
-            if row.outcome in (None, "failed", SKIP, LEFT_ALONE):
-                row.outcome, row.reason, row.run_id = "unchanged", None, run_id
+            if row.outcome in (None, RecordOutcome.FAILED, SKIP, LEFT_ALONE):
+                row.outcome, row.reason, row.run_id = RecordOutcome.UNCHANGED, None, run_id
         elif action.kind in (SKIP, LEFT_ALONE) and not row.managed:
-            row.outcome, row.reason = action.kind, action.reason
-
-    def _finish(self, run_id: int, summary: RunSummary, dry_run: bool, judged: bool) -> None:
-        with self.store.session() as session:
-            state.drop_run_scratch(session, run_id, verdicts=dry_run or not judged)
-            if dry_run:
-                run = session.get(Run, run_id)
-                if run is not None:
-                    session.delete(run)  # a dry run leaves the store as it found it
-                summary.run_id = None
-                return
-            finished = summary.finished_at or self.now()
-            state.finish_run(
-                session, run_id, finished, summary.outcome, summary.counts_json(), summary.message
-            )
+            row.outcome, row.reason = RecordOutcome(action.kind), action.reason
 
 
 def _known(snapshot: dict[str, Any] | None, record: HandyRecord | None) -> Known | None:
@@ -391,9 +383,9 @@ def _count(summary: RunSummary, action: Action) -> None:
     if action.kind in EFFECT:
         summary.counts[EFFECT[action.kind]] += 1
     elif action.kind == UNCHANGED:
-        summary.counts["unchanged"] += 1
+        summary.counts[RecordOutcome.UNCHANGED] += 1
     elif action.kind == LEFT_ALONE:
-        summary.counts["left_alone"] += 1
+        summary.counts[RecordOutcome.LEFT_ALONE] += 1
 
 
 def _plan_line(action: Action) -> dict[str, Any]:

@@ -37,12 +37,14 @@ from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import SalesOrder
 from handy_alegra.clients.pages import in_order
-from handy_alegra.errors import ApiError, RecordParseError
+from handy_alegra.errors import RecordParseError
 from handy_alegra.runtime import Runtime
 from handy_alegra.store import orders as records
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
+from handy_alegra.store.statuses import FINAL, OPEN, UNSENT_YET, WORK, OrderStatus
 from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync import lifecycle
 from handy_alegra.sync.progress import Progress, Silent
 from handy_alegra.sync.sales_leases import LEASE, RENEW_EVERY, Holder, OrderLeases
 from handy_alegra.sync.sales_orders import OrderHandler
@@ -54,10 +56,7 @@ OVERLAP = timedelta(minutes=10)
 #: How often a run waiting for orders another worker holds looks again.
 HELD_POLL = timedelta(seconds=5)
 CREATED, DELETED = "sales_created", "sales_deleted"
-#: What a cycle works on: records still to send, and cancellations waiting for their void.
-WORK = (*records.OPEN, "cancelling")
-#: A deleted order in one of these states needs nothing more.
-FINAL = ("voided", "cancelled")
+RESUMES = "the next cycle resumes from here"
 
 
 def worker_id() -> str:
@@ -86,22 +85,26 @@ class SalesSync:
     def run(self) -> RunSummary:
         started = self.now()
         summary = RunSummary("sales", self.account.name, started_at=started)
-        with self.store.session() as session:
-            run_id = state.start_run(session, self.account.id, "sales", started, dry_run=False).id
-            since_created = self._since(session, CREATED)
-            since_deleted = self._since(session, DELETED)
-        summary.run_id = run_id
-        handler = OrderHandler(
-            alegra=self.alegra,
-            handy=self.handy,
-            store=self.store,
-            account=self.account,
-            now=self.now,
-            summary=summary,
-            run_id=run_id,
-            keep_lease=self.leases.keep,
-        )
-        try:
+
+        def count_pending(session: Session) -> None:
+            summary.counts["pending"] = len(records.ids_in(session, self.account.id, WORK))
+
+        with lifecycle.opened(
+            self.store, self.account.id, summary, self.now, resumes=RESUMES, on_close=count_pending
+        ):
+            with self.store.session() as session:
+                since_created = self._since(session, CREATED)
+                since_deleted = self._since(session, DELETED)
+            handler = OrderHandler(
+                alegra=self.alegra,
+                handy=self.handy,
+                store=self.store,
+                account=self.account,
+                now=self.now,
+                summary=summary,
+                run_id=summary.run_id,
+                keep_lease=self.leases.keep,
+            )
             self._read_created(since_created, started, summary)
             self._read_deleted(since_deleted, started)
             with self.store.session() as session:  # every order read is recorded: move on
@@ -112,34 +115,11 @@ class SalesSync:
                 self._wait_for_held(handler)
             self._report_held(summary)
             self._write_back(handler)
-        except ApiError as exc:
-            summary.outcome = "interrupted"
-            summary.message = f"{exc} — the next cycle resumes from here"
-            log.warning("sales_interrupted", account=self.account.name, error=str(exc))
-        except Stopped:
-            summary.outcome = "stopped"
-            summary.message = "stopped for a shutdown; the next cycle resumes from here"
-        except Exception as exc:  # a bug: record the run as crashed, then let it surface
-            summary.outcome, summary.message = "crashed", f"{type(exc).__name__}: {exc}"[:500]
-            self._close(run_id, summary)
-            raise
-        self._close(run_id, summary)
         return summary
 
-    def _close(self, run_id: int, summary: RunSummary) -> None:
-        with self.store.session() as session:
-            summary.counts["pending"] = len(records.ids_in(session, self.account.id, WORK))
-            if summary.outcome == "ok" and summary.failed.total():
-                summary.outcome = "partial"
-            summary.finished_at = self.now()
-            state.finish_run(
-                session,
-                run_id,
-                summary.finished_at,
-                summary.outcome,
-                summary.counts_json(),
-                summary.message,
-            )
+    def _checkpoint(self) -> None:
+        if self.should_stop():
+            raise Stopped
 
     def _since(self, session: Session, cursor: str) -> datetime:
         value = state.get_cursor(session, self.account.id, cursor)
@@ -149,6 +129,7 @@ class SalesSync:
     def _read_created(self, start: datetime, end: datetime, summary: RunSummary) -> None:
         self.progress.phase("Reading Handy orders")
         for order in self.handy.iter_sales_orders(start, end):
+            self._checkpoint()  # the cursors move only once both readings are complete
             self.progress.advance()
             with self.store.session() as session:
                 if isinstance(order, RecordParseError):
@@ -186,14 +167,15 @@ class SalesSync:
             now=self.now(),
         )
         record = records.find(session, self.account.id, error.record_id)
-        if record is not None and record.status in ("pending", "failed"):
-            record.status, record.reason = "failed", "unreadable"
+        if record is not None and record.status in UNSENT_YET:
+            record.status, record.reason = OrderStatus.FAILED, "unreadable"
             record.detail = {"field": error.field, "problem": error.problem}
         return new
 
     def _read_deleted(self, start: datetime, end: datetime) -> None:
         self.progress.phase("Reading Handy deletions")
         for order in self.handy.iter_sales_orders(start, end, deleted=True):
+            self._checkpoint()
             self.progress.advance()
             if isinstance(order, RecordParseError):
                 log.error("deleted_order_unreadable", account=self.account.name, error=str(order))
@@ -207,25 +189,25 @@ class SalesSync:
         order — or, when this order was never read, of the version before it."""
         record = records.find(session, self.account.id, order.id)
         if order.is_edited:
-            if record is not None and record.status in ("pending", "failed"):
-                record.status = "superseded"
+            if record is not None and record.status in UNSENT_YET:
+                record.status = OrderStatus.SUPERSEDED
             return
         if record is not None and record.status in FINAL:
             return
         holder = (
             record
-            if record is not None and (record.remission_id or record.status == "sending")
+            if record is not None and (record.remission_id or record.status == OrderStatus.SENDING)
             else None
         )
         holder = holder or records.find_with_remission(session, self.account.id, order.edited_from)
         if (
             record is not None
             and record is not holder
-            and record.status in (*records.OPEN, "needs_attention")
+            and record.status in (*OPEN, OrderStatus.NEEDS_ATTENTION)
         ):
-            record.status, record.reason = "cancelled", None
+            record.status, record.reason = OrderStatus.CANCELLED, None
         if holder is not None and holder.status not in FINAL:
-            holder.status = "cancelling"
+            holder.status = OrderStatus.CANCELLING
             holder.detail = {**holder.detail, "cancelled_order": order.id}
 
     # --- working ---------------------------------------------------------------------------
@@ -238,8 +220,8 @@ class SalesSync:
                 .where(OrderRecord.account_id == self.account.id, OrderRecord.status.in_(WORK))
                 .order_by(OrderRecord.ordered_at, OrderRecord.id)
             ).all()
-        parallel = [r.id for r in rows if r.status != "cancelling" and not r.edited_from]
-        serial = [r.id for r in rows if r.status == "cancelling" or r.edited_from]
+        parallel = [r.id for r in rows if r.status != OrderStatus.CANCELLING and not r.edited_from]
+        serial = [r.id for r in rows if r.status == OrderStatus.CANCELLING or r.edited_from]
         self.progress.phase("Sending orders to Alegra", total=len(rows))
         for _ in in_order(
             lambda i: self._one(handler, parallel[i]), range(len(parallel)), self.workers
@@ -249,8 +231,7 @@ class SalesSync:
             self._one(handler, record_id)
 
     def _one(self, handler: OrderHandler, record_id: int) -> None:
-        if self.should_stop():
-            raise Stopped
+        self._checkpoint()
         self._leased(record_id, handler)
         self.progress.advance()
 
@@ -258,9 +239,9 @@ class SalesSync:
         with self.store.session() as session:
             record = session.get(OrderRecord, record_id)
             status = record.status if record is not None else None
-        if status == "cancelling":
+        if status == OrderStatus.CANCELLING:
             handler.cancel(record_id)
-        elif status in records.OPEN:
+        elif status in OPEN:
             handler.send(record_id)
 
     def _leased(self, record_id: int, handler: OrderHandler) -> None:
@@ -291,8 +272,7 @@ class SalesSync:
         self.progress.phase("Waiting for orders held by another worker", total=len(self.held))
         give_up = self.now() + LEASE + RENEW_EVERY
         while self.held:
-            if self.should_stop():
-                raise Stopped
+            self._checkpoint()
             with self.store.session() as session:
                 still = set(records.ids_in(session, self.account.id, WORK)) & set(self.held)
             for record_id in sorted(set(self.held) - still):  # the other worker is done

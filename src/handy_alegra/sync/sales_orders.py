@@ -35,13 +35,14 @@ from handy_alegra.mapping import write_back
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
+from handy_alegra.store.statuses import GOING, UNSENT_YET, OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 from handy_alegra.sync.summary import RunSummary
 
 log = structlog.get_logger("handy_alegra.sales")
 
-EFFECT = {"create": "sent", "adopt": "adopted", "update": "updated"}
+EFFECT = {"create": OrderStatus.SENT, "adopt": "adopted", "update": "updated"}
 
 
 class OrderHandler:
@@ -76,7 +77,7 @@ class OrderHandler:
         if isinstance(order, Problem):
             self._fail(record_id, order, "read")
             return
-        if record.status == "sending":  # the last POST's outcome is unknown: look first
+        if record.status == OrderStatus.SENDING:  # the last POST's outcome is unknown: look
             found = self.find_marked(record.alegra_client_id, record.remission_date, order.id)
             if found is not None:
                 self._sent(record_id, order, found, "adopt")
@@ -92,7 +93,7 @@ class OrderHandler:
             return  # our lease lapsed and another worker has the order: it sends it
         self._set(
             record_id,
-            status="sending",
+            status=OrderStatus.SENDING,
             alegra_client_id=draft.client_id,
             remission_date=draft.date.isoformat(),
             handy_total=lines.pricing.target,
@@ -105,7 +106,7 @@ class OrderHandler:
             found = self.find_marked(draft.client_id, draft.date.isoformat(), order.id)
             if found is not None:
                 self._sent(record_id, order, found, "adopt")
-            else:  # stays "sending": the next cycle looks again before posting
+            else:  # stays sending: the next cycle looks again before posting
                 self._attempt(
                     record_id, "create", "unknown", "outcome_unknown", {"error": str(exc)}
                 )
@@ -117,7 +118,9 @@ class OrderHandler:
             )
             return
         except TransientError:
-            self._set(record_id, status="pending")  # never reached Alegra (no connection made)
+            self._set(
+                record_id, status=OrderStatus.PENDING
+            )  # never reached Alegra (no connection made)
             raise
         self._sent(record_id, order, remission, "create")
 
@@ -130,9 +133,9 @@ class OrderHandler:
             )
             remission_id = found.id if found else None
         if remission_id is None:
-            self._set(record_id, status="cancelled", reason=None)
-            self._attempt(record_id, "cancel", "cancelled")
-            self.summary.bump("cancelled")
+            self._set(record_id, status=OrderStatus.CANCELLED, reason=None)
+            self._attempt(record_id, "cancel", OrderStatus.CANCELLED)
+            self.summary.bump(OrderStatus.CANCELLED)
             return
         remission = self.alegra.get_remission(remission_id)
         if remission.status == "closed":
@@ -143,9 +146,9 @@ class OrderHandler:
             return
         if remission.status != "void":
             self.alegra.void_remission(remission_id)
-        self._set(record_id, status="voided", reason=None, remission_id=remission_id)
-        self._attempt(record_id, "void", "voided", detail={"remission": remission_id})
-        self.summary.bump("voided")
+        self._set(record_id, status=OrderStatus.VOIDED, reason=None, remission_id=remission_id)
+        self._attempt(record_id, "void", OrderStatus.VOIDED, detail={"remission": remission_id})
+        self.summary.bump(OrderStatus.VOIDED)
 
     def write_back(
         self, record_id: int, handy_id: str, remission_id: str, remission_number: str | None
@@ -259,7 +262,7 @@ class OrderHandler:
             handy_total=lines.pricing.target,
             detail=_detail(lines),
         )
-        self._set(holder.id, status="superseded", replaced_by=order.id)
+        self._set(holder.id, status=OrderStatus.SUPERSEDED, replaced_by=order.id)
         self._sent(record_id, order, updated, "update")
         return True
 
@@ -271,21 +274,24 @@ class OrderHandler:
                 r for h in order.edited_from if (r := records.find(session, self.account.id, h))
             ]
             for r in chain:
-                if r.status in ("pending", "failed") and not r.remission_id:
-                    r.status, r.replaced_by = "superseded", order.id
+                if r.status in UNSENT_YET and not r.remission_id:
+                    r.status, r.replaced_by = OrderStatus.SUPERSEDED, order.id
             session.expunge_all()
         for r in chain:
-            if r.remission_id and r.status not in ("voided", "cancelled", "cancelling"):
+            if r.remission_id and r.status not in GOING:
                 return r
-            if r.status == "sending":
+            if r.status == OrderStatus.SENDING:
                 found = self.find_marked(r.alegra_client_id, r.remission_date, r.handy_id)
                 if found is not None:
                     self._set(
-                        r.id, status="sent", remission_id=found.id, remission_number=found.number
+                        r.id,
+                        status=OrderStatus.SENT,
+                        remission_id=found.id,
+                        remission_number=found.number,
                     )
                     r.remission_id = found.id
                     return r
-                self._set(r.id, status="superseded", replaced_by=order.id)
+                self._set(r.id, status=OrderStatus.SUPERSEDED, replaced_by=order.id)
         return None
 
     def find_marked(
@@ -330,7 +336,7 @@ class OrderHandler:
         with self.store.session() as session:
             row = session.get(OrderRecord, record_id)
             assert row is not None
-            row.status, row.reason = "sent", None
+            row.status, row.reason = OrderStatus.SENT, None
             row.remission_id, row.remission_number = remission.id, remission.number
             row.alegra_total = remission.total
             row.sent_at = row.updated_at = self.now()
@@ -346,7 +352,7 @@ class OrderHandler:
                 run_id=self.run_id,
                 at=self.now(),
                 action=action,
-                outcome="sent",
+                outcome=OrderStatus.SENT,
                 detail={"remission": remission.id, "number": remission.number},
             )
         self.summary.bump(EFFECT[action])
@@ -364,11 +370,11 @@ class OrderHandler:
         """Record why the order did not go through. ``attention``: a person must act (it is
         not retried); otherwise it is retried every cycle. A record whose POST outcome is
         unknown stays ``sending`` (unless ``force``) so that the marker is looked for first."""
-        status = "needs_attention" if attention else "failed"
+        status = OrderStatus.NEEDS_ATTENTION if attention else OrderStatus.FAILED
         with self.store.session() as session:
             row = session.get(OrderRecord, record_id)
             assert row is not None
-            if row.status != "sending" or attention or force:
+            if row.status != OrderStatus.SENDING or attention or force:
                 row.status = status
             row.reason, row.updated_at = problem.reason, self.now()
             row.detail = {
@@ -387,7 +393,7 @@ class OrderHandler:
                 detail=problem.detail,
             )
         if attention:
-            self.summary.bump("needs_attention")
+            self.summary.bump(OrderStatus.NEEDS_ATTENTION)
         else:
             self.summary.fail(problem.reason)
 

@@ -16,16 +16,18 @@ from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import SalesOrder
 from handy_alegra.clients.wire import parse_record
-from handy_alegra.errors import ApiError
 from handy_alegra.mapping import remission as rules
 from handy_alegra.mapping.problems import Problem
-from handy_alegra.store import orders as records
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
+from handy_alegra.store.statuses import FINAL, OPEN, OrderStatus
 from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync import lifecycle
 from handy_alegra.sync.sales import CREATED, DELETED, OVERLAP
 from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 from handy_alegra.sync.summary import RunSummary
+
+NOTHING_WRITTEN = "a dry run: nothing was written"
 
 
 def preview(
@@ -39,7 +41,7 @@ def preview(
     summary = RunSummary("sales", account.name, dry_run=True, started_at=started)
     clients = ClientResolver(alegra, handy, store, account, now, dry_run=True)
     items = ItemResolver(alegra, store, account.id)
-    try:
+    with lifecycle.opened(store, account.id, summary, now, record=False, resumes=NOTHING_WRITTEN):
         with store.session() as session:
             since = {
                 name: (value - OVERLAP)
@@ -57,22 +59,18 @@ def preview(
             if isinstance(order, SalesOrder):
                 orders[order.id] = order
         for handy_id, record in known.items():
-            if record.status in records.OPEN and handy_id not in orders and record.order:
+            if record.status in OPEN and handy_id not in orders and record.order:
                 parsed = parse_record(SalesOrder, "sales order", record.order)
                 if isinstance(parsed, SalesOrder):
                     orders[handy_id] = parsed
         for order in sorted(orders.values(), key=lambda o: o.date_created):
             seen = known.get(order.id)
-            if seen is not None and seen.status not in records.OPEN:
+            if seen is not None and seen.status not in OPEN:
                 continue
             _plan_order(order, seen, known, clients, items, account, summary)
         for order in handy.iter_sales_orders(since[DELETED], started, deleted=True):
             if isinstance(order, SalesOrder) and not order.is_edited:
                 _plan_cancel(order, known, summary)
-    except ApiError as exc:
-        summary.outcome = "interrupted"
-        summary.message = str(exc)
-    summary.finished_at = now()
     return summary
 
 
@@ -89,7 +87,7 @@ def _plan_order(
         (
             known[h]
             for h in order.edited_from
-            if h in known and known[h].remission_id and known[h].status == "sent"
+            if h in known and known[h].remission_id and known[h].status == OrderStatus.SENT
         ),
         None,
     )
@@ -121,7 +119,7 @@ def _plan_order(
         line["remission"] = holder.remission_id
     if lines.returns:
         line["returns"] = len(lines.returns)
-    summary.counts["updated" if holder else "sent"] += 1
+    summary.counts["updated" if holder else OrderStatus.SENT] += 1
     summary.planned.append(line)
 
 
@@ -134,11 +132,11 @@ def _plan_cancel(order: SalesOrder, known: dict[str, OrderRecord], summary: RunS
             (known[h] for h in order.edited_from if h in known and known[h].remission_id), None
         )
     )
-    if holder is not None and holder.status not in ("voided", "cancelled"):
-        summary.counts["voided"] += 1
+    if holder is not None and holder.status not in FINAL:
+        summary.counts[OrderStatus.VOIDED] += 1
         summary.planned.append(
             {"action": "void", "order": order.id, "remission": holder.remission_id}
         )
-    elif record is not None and record.status in records.OPEN:
-        summary.counts["cancelled"] += 1
+    elif record is not None and record.status in OPEN:
+        summary.counts[OrderStatus.CANCELLED] += 1
         summary.planned.append({"action": "cancel", "order": order.id})

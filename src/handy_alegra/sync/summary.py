@@ -8,23 +8,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handy_alegra.store.statuses import RESUMABLE_OUTCOMES, OrderStatus, RunOutcome
+
 #: Exit codes of a ``sync`` command.
 EXIT_OK = 0
 EXIT_RECORDS_FAILED = 1  # finished; some records failed for data reasons
-EXIT_INTERRUPTED = 3  # an API outage (or lost credentials) stopped the run; it resumes next time
+EXIT_INTERRUPTED = 3  # an API outage (or lost credentials), or a stop: the next run resumes
+EXIT_CRASHED = 4  # a bug ended the run (closed as crashed; ``--debug`` shows the traceback)
 
-#: The counts every summary of a kind shows, even when zero.
+#: The counts every summary of a kind shows, even when zero. A sales count named after an
+#: order status counts the orders this run brought to it.
 EFFECTS = {
     "catalog": ("created", "updated", "enabled", "disabled", "unchanged", "left_alone"),
     "customers": ("created", "updated", "enabled", "disabled", "unchanged", "left_alone"),
     "sales": (
         "read",
-        "sent",
+        OrderStatus.SENT,
         "adopted",
         "updated",
-        "voided",
-        "cancelled",
-        "needs_attention",
+        OrderStatus.VOIDED,
+        OrderStatus.CANCELLED,
+        OrderStatus.NEEDS_ATTENTION,
         "pending",
         "held",
     ),
@@ -41,7 +45,7 @@ class RunSummary:
     account: str
     dry_run: bool = False
     run_id: int | None = None
-    outcome: str = "ok"  # ok | partial | interrupted | stopped
+    outcome: RunOutcome = RunOutcome.OK  # decided when the run is closed (sync/lifecycle.py)
     counts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
@@ -49,6 +53,7 @@ class RunSummary:
     planned: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    error: BaseException | None = field(default=None, repr=False, compare=False)  # a crash's
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def bump(self, key: str, amount: int = 1) -> None:
@@ -62,7 +67,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.outcome in ("interrupted", "stopped"):
+        if self.outcome == RunOutcome.CRASHED:
+            return EXIT_CRASHED
+        if self.outcome in RESUMABLE_OUTCOMES:
             return EXIT_INTERRUPTED
         return EXIT_RECORDS_FAILED if sum(self.failed.values()) else EXIT_OK
 

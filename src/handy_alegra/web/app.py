@@ -71,11 +71,14 @@ def create_app(
     return app
 
 
+HEALTHY = "ok"  # what /healthz says of the service and of each check
+
+
 def healthz(request: Request) -> JSONResponse:
     """The store answers and the key opens every stored secret: 200 ``ok``; else 503 with
     what fails (no detail that could help an attacker: the logs have it)."""
     rt = runtime(request)
-    checks = {"store": "ok", "key": "ok"}
+    checks = {"store": HEALTHY, "key": HEALTHY}
     try:
         with rt.store.session() as session:
             session.execute(text("SELECT 1"))
@@ -88,8 +91,8 @@ def healthz(request: Request) -> JSONResponse:
         checks["store"] = f"unavailable ({type(exc).__name__})"
         checks["key"] = "unknown"
         log.error("healthz_store_failed", error=type(exc).__name__)
-    ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+    ok = all(v == HEALTHY for v in checks.values())
+    return JSONResponse({"status": HEALTHY if ok else "unavailable", **checks}, 200 if ok else 503)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

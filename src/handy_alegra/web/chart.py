@@ -6,8 +6,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from handy_alegra.store.statuses import RunOutcome
+
 #: Bottom to top; an outcome not listed here is drawn as ``other``.
-OUTCOMES = ("ok", "partial", "interrupted", "stopped", "running")
+OUTCOMES = (
+    RunOutcome.OK,
+    RunOutcome.PARTIAL,
+    RunOutcome.INTERRUPTED,
+    RunOutcome.CRASHED,
+    RunOutcome.STOPPED,
+    RunOutcome.RUNNING,
+)
 WIDTH, HEIGHT = 720, 160
 LEFT, BOTTOM, TOP = 28, 20, 8
 
@@ -45,7 +54,7 @@ def runs_per_day(days: list[date], counts: dict[date, Counter[str]]) -> Chart:
         x = LEFT + i * slot + slot * 0.15
         base: float = HEIGHT - BOTTOM
         day_counts = counts.get(day, Counter())
-        ordered = [o for o in OUTCOMES if day_counts.get(o)]
+        ordered: list[str] = [o for o in OUTCOMES if day_counts.get(o)]
         ordered += sorted(o for o in day_counts if o not in OUTCOMES and day_counts[o])
         for outcome in ordered:
             height = plot_height * day_counts[outcome] / top

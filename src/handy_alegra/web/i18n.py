@@ -76,6 +76,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "outcome.partial": ("con problemas", "with problems"),
     "outcome.interrupted": ("interrumpida", "interrupted"),
     "outcome.stopped": ("detenida", "stopped"),
+    "outcome.crashed": ("falló por un error", "crashed"),
     "outcome.running": ("en curso", "running"),
     "outcome.never": ("nunca", "never"),
     "kind.catalog": ("Catálogo", "Catalog"),

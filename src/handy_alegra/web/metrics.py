@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from handy_alegra.runtime import Runtime
+from handy_alegra.store.statuses import UNSENT
 from handy_alegra.store.tables import Account, Alert, OrderRecord, Run, Verdict
 
 router = APIRouter()
-UNSENT = ("pending", "sending", "failed", "needs_attention")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from handy_alegra import explain, order_actions
 from handy_alegra.accounts import AccountError
-from handy_alegra.order_actions import RETRYABLE
 from handy_alegra.scheduling import slots
+from handy_alegra.store.statuses import RETRYABLE, WORK
 from handy_alegra.web import auth, queries
 from handy_alegra.web.render import (
     NotFound,
@@ -31,8 +31,6 @@ router = APIRouter(dependencies=auth.PROTECTED)
 SYNC_KINDS = ("daily", "sales")
 LOOKUP_KINDS = ("order", "product", "customer")
 REFRESH_SECONDS = 3
-#: An order in one of these states may still change without anyone acting.
-MOVING = ("pending", "sending", "failed", "cancelling")
 
 
 @router.get("/accounts/{name}")
@@ -89,8 +87,8 @@ def order_page(request: Request, name: str, handy_id: str) -> Response:
         key=handy_id,
         status=status,
         can_retry=status in RETRYABLE,
-        waiting=waiting and status in MOVING,
-        refresh=REFRESH_SECONDS if waiting and status in MOVING else None,
+        waiting=waiting and status in WORK,  # it may still change without anyone acting
+        refresh=REFRESH_SECONDS if waiting and status in WORK else None,
         lookup_kinds=LOOKUP_KINDS,
     )
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from handy_alegra import accounts
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.status import account_status, last_run
+from handy_alegra.store.statuses import WAITING
 from handy_alegra.store.tables import Run, Slot
 from handy_alegra.vault import Vault
 from handy_alegra.web.chart import Chart, runs_per_day
 
 JOBS = ("catalog", "customers", "sales")
 CHART_DAYS = 28
-FAILING = ("interrupted", "stopped")
 
 
 def local(moment: datetime | None, account: AccountConfig) -> str:
@@ -44,14 +44,8 @@ class AccountRow:
 
 
 def health(status: dict[str, Any]) -> str:
-    if status["paused"]:
-        return "paused"
-    outcomes = [(job["last_run"] or {}).get("outcome") for job in status["jobs"].values()]
-    if any(o in FAILING for o in outcomes):
-        return "bad"
-    if "partial" in outcomes or status["problems"]["orders"]["count"]:
-        return "warn"
-    return "ok"
+    """ok | warn | bad | paused: ``status.health``, the one rule the CLI shows too."""
+    return str(status["health"])
 
 
 def overview(session: Session, vault: Vault, now: datetime) -> list[AccountRow]:
@@ -155,9 +149,7 @@ def account_page(session: Session, account: AccountConfig, now: datetime, lang: 
     status = account_status(session, account, now, lang=lang)
     upcoming = {kind: parse(job["next_run"]) for kind, job in status["jobs"].items()}
     waiting = session.scalar(
-        select(func.count()).where(
-            Slot.account_id == account.id, Slot.status.in_(("queued", "running"))
-        )
+        select(func.count()).where(Slot.account_id == account.id, Slot.status.in_(WAITING))
     )
     pending = bool(waiting or status["running"])
     last: dict[str, RunRow | None] = {}
@@ -182,7 +174,7 @@ def sales_waiting(session: Session, account_id: int) -> bool:
             select(func.count()).where(
                 Slot.account_id == account_id,
                 Slot.kind == "sales",
-                Slot.status.in_(("queued", "running")),
+                Slot.status.in_(WAITING),
             )
         )
     )
