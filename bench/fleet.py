@@ -259,8 +259,12 @@ def day_figures(report: h.Report, name: str, fleet: Fleet, store: Store, service
     peaks = _peaks(daily)
     cpu_total, cpu_peak, hours_peak = _cpu_split(service.samples, peaks, mark, end)
     hours = (end.timestamp() - mark) / 3600
-    rate = (cpu_total - cpu_peak) / max(1e-9, hours - hours_peak)
-    per_day = cpu_peak + rate * (24 - hours_peak)
+    if hours - hours_peak >= 0.25:
+        rate = (cpu_total - cpu_peak) / (hours - hours_peak)
+        per_day = cpu_peak + rate * (24 - hours_peak)
+    else:  # the peaks filled the window (the service fell behind): no rest to measure
+        rate = math.nan
+        per_day = cpu_total * 24 / hours
     report.figure(
         name, "cpu_per_acct_day", f"{per_day / n:.2f} s",
         f"service CPU {cpu_total:.0f} s in {hours:.1f} h simulated", "(info)",

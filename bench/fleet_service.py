@@ -246,6 +246,9 @@ def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, 
             raise SystemExit(2)
     with store.session() as session:
         outcomes = session.execute(select(Run.kind, Run.outcome, Run.counts)).all()
+        troubles = session.execute(
+            select(Run.kind, Run.outcome, Run.message).where(Run.outcome != "ok").limit(3)
+        ).all()
     writes = sum(
         sum(v for k, v in (counts or {}).items() if k in ("created", "updated", "disabled"))
         for _, _, counts in outcomes
@@ -256,4 +259,6 @@ def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, 
         f"({sum(1 for _, o, _ in outcomes if o == 'ok')} ok), {fleet.answers() - answers} "
         f"calls, {writes} Handy writes, {time.perf_counter() - started:.0f} s",
     )
+    for kind, outcome, message in troubles:
+        report.note(name, f"  set-up run {kind} {outcome}: {(message or '')[:200]}")
     return store

@@ -68,6 +68,9 @@ def test_failed_runs_alert_fires_once_and_clears_once(
     assert (opened.key, opened.state) == ("runs:sales", "open")
     assert "the last 3 sales runs failed" in outbox.posts[0]["message"]
     assert outbox.mails == [("admin@acme.mx", "[handy-alegra] acme: runs:sales abierto")]
+    with rt.store.session() as session:  # after a daily job only its kinds are judged:
+        account = accounts.load(session, rt.vault, "acme")  # the sales alert stays open
+        assert alerts.evaluate(session, account, clock.now(), ("catalog", "customers")) == []
     clock.advance(600)
     sales(rt)
     assert evaluate(rt, outbox) == []  # still failing: no second notice

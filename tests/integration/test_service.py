@@ -91,7 +91,9 @@ def test_three_accounts_kept_in_sync(service: tuple[Runtime, list[World], Manual
 
     def daily_started_at(moment: datetime) -> list[str]:
         clock.set(moment)
-        started = dispatcher.tick()
+        started = dispatcher.tick()  # the sales cycles due at the same time go first…
+        dispatcher.drain()
+        started += dispatcher.dispatch()  # …then, as their threads free up, the daily runs
         dispatcher.drain()
         with rt.store.session() as session:
             chosen = [session.get(Slot, s) for s in started]
@@ -102,9 +104,48 @@ def test_three_accounts_kept_in_sync(service: tuple[Runtime, list[World], Manual
     dispatcher.shutdown()
 
 
+def test_at_a_peak_sales_cycles_go_before_daily_runs(
+    service: tuple[Runtime, list[World], ManualClock],
+) -> None:
+    """03:00 in Mexico City with one thread: every account's sales cycle (due within a
+    minute) runs before the two daily runs (due within the hour), which then follow."""
+    rt, _, clock = service
+    dispatcher = Dispatcher(rt, concurrency=3)
+    step(dispatcher, clock, 0)
+    step(dispatcher, clock, 0)
+    clock.set(datetime(2026, 11, 3, 8, 0, 5, tzinfo=UTC))  # 03:00 in Bogotá
+    dispatcher.run_once()
+    dispatcher.shutdown()
+    clock.set(datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC))
+    one = Dispatcher(rt, concurrency=1)
+    order = []
+    started = one.tick()
+    while started:
+        one.drain()
+        with rt.store.session() as session:
+            order += [session.get(Slot, s).kind for s in started]  # type: ignore[union-attr]
+        started = one.dispatch()
+    assert order == ["sales", "sales", "sales", "daily", "daily"]
+    one.shutdown()
+
+
+def test_run_once_runs_everything_due_whatever_the_concurrency(
+    service: tuple[Runtime, list[World], ManualClock],
+) -> None:
+    rt, _, _ = service
+    dispatcher = Dispatcher(rt, concurrency=1)
+    dispatcher.run_once()  # three accounts, a daily run and a sales cycle each, one at a time
+    dispatcher.shutdown()
+    assert sorted((r.kind, r.outcome) for r in runs(rt)) == sorted(
+        [("catalog", "ok"), ("customers", "ok"), ("sales", "ok")] * 3
+    )
+    with rt.store.session() as session:
+        assert slots.queued(session) == []
+
+
 def test_downtime_is_caught_up_once(service: tuple[Runtime, list[World], ManualClock]) -> None:
     rt, _, clock = service
-    dispatcher = Dispatcher(rt, concurrency=2)
+    dispatcher = Dispatcher(rt, concurrency=3)
     step(dispatcher, clock, 0)
     step(dispatcher, clock, 0)
     before = len(runs(rt))

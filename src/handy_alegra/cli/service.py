@@ -9,7 +9,7 @@ from rich.table import Table
 
 from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
-from handy_alegra.scheduling.embedded import Dispatcher
+from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
 from handy_alegra.status import account_status
 from handy_alegra.web.metrics import serve_metrics
 
@@ -18,7 +18,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         ctx: typer.Context,
-        concurrency: int = typer.Option(4, help="Accounts synced side by side."),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
+        ),
         tick: float = typer.Option(15.0, help="Seconds between looks at what is due."),
         once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
         metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
@@ -39,8 +41,7 @@ def register(app: typer.Typer) -> None:
         with reported():
             dispatcher = Dispatcher(rt, concurrency=concurrency)
             if once:
-                dispatcher.tick()
-                dispatcher.drain()
+                dispatcher.run_once()
                 dispatcher.shutdown()
                 failed = [o for o in dispatcher.outcomes if o.status == "failed"]
                 raise typer.Exit(1 if failed else 0)
@@ -49,7 +50,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
         ctx: typer.Context,
-        concurrency: int = typer.Option(4, help="Jobs run side by side."),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
+        ),
         metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
     ) -> None:
         """Run scheduled jobs from PostgreSQL (Procrastinate); start any number, on any machine.

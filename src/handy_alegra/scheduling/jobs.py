@@ -32,6 +32,8 @@ _JOBS: dict[str, Job] = {
     EVENTS: lambda rt, a, stop: [webhook_sync.process(rt, a, stop)],
 }
 HEARTBEAT_SECONDS = 60.0
+#: The kinds of run each job makes (their failed-runs alerts are evaluated after it).
+RUN_KINDS = {DAILY: ("catalog", "customers"), SALES: ("sales",), EVENTS: ("webhook",)}
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def execute(
     runtime: Runtime, slot_id: int, *, owner: str, should_stop: Callable[[], bool] = lambda: False
 ) -> Outcome:
     store, clock = runtime.store, runtime.clock
-    with store.session() as session:
+    with store.session() as session:  # the lease, the slot and the account in one transaction
         slot = session.get(Slot, slot_id)
         if slot is None or slot.status != "queued":
             return Outcome(slot_id, "skipped")
@@ -53,9 +55,8 @@ def execute(
         now = clock.now()
         if not slots.take_lease(session, account_id, owner, kind, now, now + LEASE):
             return Outcome(slot_id, "busy")  # another job of this account runs elsewhere
-    with store.session() as session:
-        if not slots.claim(session, slot_id, owner, clock.now()):
-            slots.release_lease(session, account_id, owner, clock.now())
+        if not slots.claim(session, slot_id, owner, now):
+            slots.release_lease(session, account_id, owner, now)
             return Outcome(slot_id, "skipped")
         row = session.get(Account, account_id)
         account = accounts.to_config(row, runtime.vault) if row is not None else None
@@ -83,28 +84,34 @@ def execute(
                 )
                 if summary.outcome in ("interrupted", "stopped", "crashed"):
                     status, message = "failed", summary.message
-            if kind != EVENTS:
+            if kind == DAILY:  # once a day: a subscription Alegra dropped comes back
                 webhook_sync.ensure_subscriptions(runtime, account)
     except Exception as exc:  # a bug must not take the whole service down
         log.exception("job_crashed")
         status, message = "failed", f"{type(exc).__name__}: {exc}"
     finally:
         heartbeat.stop()
-        with store.session() as session:
+        if account is not None:
+            _alert(runtime, account, RUN_KINDS[kind])
+        with store.session() as session:  # done, and the account free, in one transaction
             run_ids = [s.run_id for s in summaries if s.run_id is not None]
             slots.finish(session, slot_id, status, run_ids, message, clock.now())
-        if account is not None:
-            _alert(runtime, account)
-        with store.session() as session:
             slots.release_lease(session, account_id, owner, clock.now())
         structlog.contextvars.unbind_contextvars("account", "slot", "job")
     return Outcome(slot_id, status, tuple(summaries))
 
 
-def _alert(runtime: Runtime, account: AccountConfig) -> None:
-    """Open or clear the account's alerts (still under its lease: one evaluator at a time)."""
+def _alert(runtime: Runtime, account: AccountConfig, kinds: tuple[str, ...]) -> None:
+    """Open or clear the account's alerts (still under its lease: one evaluator at a time);
+    the failed-runs alerts of the kinds of run this job made (the others did not change)."""
     try:
-        alerts.run(runtime.store.session, account, runtime.clock.now(), mailer=alerts.smtp_mailer())
+        alerts.run(
+            runtime.store.session,
+            account,
+            runtime.clock.now(),
+            mailer=alerts.smtp_mailer(),
+            kinds=kinds,
+        )
     except Exception:  # an alert that cannot be sent must not fail the job
         log.exception("alerts_failed")
 

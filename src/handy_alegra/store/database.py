@@ -26,16 +26,23 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """``pool_size``: connections kept open (and as many more at a burst), for a process that
+    runs that many jobs side by side; SQLAlchemy's default (5 + 10) otherwise."""
     url = normalize_url(url)
     parsed = make_url(url)
+    pool: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": pool_size} if pool_size is not None else {}
+    )
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, **pool)
+        else:
+            engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -73,11 +80,18 @@ class Store:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
-        engine = make_engine(url)
+    def open(cls, url: str, *, migrate: bool = True, pool_size: int | None = None) -> Store:
+        engine = make_engine(url, pool_size)
         if migrate:
             upgrade(engine)
         return cls(engine)
+
+    def resize_pool(self, pool_size: int) -> None:
+        """A new engine with ``pool_size`` connections (before the jobs start)."""
+        old = self.engine
+        self.engine = make_engine(old.url.render_as_string(hide_password=False), pool_size)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        old.dispose()
 
     @property
     def dialect(self) -> str:
