@@ -23,6 +23,7 @@ from handy_alegra.clients.requester import RetryPolicy
 from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
 from handy_alegra.http import BaseTransport, Client, Timeout, build_client
 from handy_alegra.settings import Settings, load_settings
+from handy_alegra.store import retention
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
 
@@ -73,6 +74,11 @@ class Runtime:
         if self._store is None:
             self._store = Store.open(self.settings.database_url, pool_size=self.store_pool)
         return self._store
+
+    @property
+    def retention_days(self) -> int:
+        """Days of history kept (``HANDY_ALEGRA_RETENTION_DAYS``; ``store.retention``)."""
+        return retention.retention_days()
 
     def size_store_pool(self, jobs: int) -> None:
         """Enough store connections for ``jobs`` jobs side by side: one each, one for the

@@ -143,6 +143,24 @@ def test_run_once_runs_everything_due_whatever_the_concurrency(
         assert slots.queued(session) == []
 
 
+def test_the_daily_job_prunes_the_accounts_old_history(
+    service: tuple[Runtime, list[World], ManualClock],
+) -> None:
+    rt, _, clock = service
+    dispatcher = Dispatcher(rt, concurrency=3)
+    dispatcher.run_once()
+    old = clock.now() - timedelta(days=100)
+    with rt.store.session() as session:
+        for account_id in (1, 2):
+            session.add(Run(account_id=account_id, kind="sales", started_at=old, counts={}))
+    clock.set(datetime(2026, 11, 3, 8, 0, 5, tzinfo=UTC))  # 03:00 in Bogotá: company1's daily
+    dispatcher.run_once()
+    dispatcher.shutdown()
+    with rt.store.session() as session:
+        kept = session.scalars(select(Run.account_id).where(Run.started_at == old)).all()
+    assert kept == [1]  # company0 (Mexico City) has not had its daily job yet
+
+
 def test_downtime_is_caught_up_once(service: tuple[Runtime, list[World], ManualClock]) -> None:
     rt, _, clock = service
     dispatcher = Dispatcher(rt, concurrency=3)

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
 from handy_alegra.status import account_status
 from handy_alegra.web.metrics import serve_metrics
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
             handy-alegra --log-json run --concurrency 8
         """
         rt = runtime(ctx)
+        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
@@ -64,6 +66,7 @@ def register(app: typer.Typer) -> None:
         from handy_alegra.scheduling.distributed import run_worker
 
         rt = runtime(ctx)
+        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
@@ -118,6 +121,14 @@ def register(app: typer.Typer) -> None:
             return
         for item in data:
             show(item)
+
+
+def check_settings(rt: Runtime) -> None:
+    """Settings read from the environment that the jobs use later: refused at start."""
+    try:
+        rt.retention_days  # noqa: B018
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def show(item: dict[str, object]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import structlog
@@ -17,6 +17,7 @@ from handy_alegra.clock import real_seconds
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, SALES
+from handy_alegra.store import retention
 from handy_alegra.store.tables import Account, Slot
 from handy_alegra.sync import daily, sales
 from handy_alegra.sync.summary import RunSummary
@@ -84,8 +85,9 @@ def execute(
                 )
                 if summary.outcome in ("interrupted", "stopped", "crashed"):
                     status, message = "failed", summary.message
-            if kind == DAILY:  # once a day: a subscription Alegra dropped comes back
-                webhook_sync.ensure_subscriptions(runtime, account)
+            if kind == DAILY:  # once a day: a subscription Alegra dropped comes back, and
+                webhook_sync.ensure_subscriptions(runtime, account)  # old history goes
+                _prune(runtime, account)
     except Exception as exc:  # a bug must not take the whole service down
         log.exception("job_crashed")
         status, message = "failed", f"{type(exc).__name__}: {exc}"
@@ -99,6 +101,20 @@ def execute(
             slots.release_lease(session, account_id, owner, clock.now())
         structlog.contextvars.unbind_contextvars("account", "slot", "job")
     return Outcome(slot_id, status, tuple(summaries))
+
+
+def _prune(runtime: Runtime, account: AccountConfig) -> None:
+    """The account's history older than the retention period (``store.retention``)."""
+    try:
+        with runtime.store.session() as session:
+            pruned = retention.prune(
+                session, account.id, runtime.clock.now(), runtime.retention_days
+            )
+    except Exception:  # pruning can wait for tomorrow; the job's work is done
+        log.exception("pruning_failed")
+        return
+    if pruned.total():
+        log.info("history_pruned", **asdict(pruned))
 
 
 def _alert(runtime: Runtime, account: AccountConfig, kinds: tuple[str, ...]) -> None:
