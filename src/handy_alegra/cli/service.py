@@ -11,7 +11,7 @@ from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
-from handy_alegra.status import account_status
+from handy_alegra.status import UNHEALTHY, account_status, glance
 from handy_alegra.web.metrics import serve_metrics
 
 
@@ -98,27 +98,40 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(
         ctx: typer.Context,
-        account: str | None = typer.Option(None, "--account", "-a"),
+        account: str | None = typer.Option(None, "--account", "-a", help="Only this account."),
+        unhealthy: bool = typer.Option(
+            False, "--unhealthy", help="Only the accounts that need a look or are failing."
+        ),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Per account: the last and next run of each job, its outcome and counts, and the open
         problems with their reasons.
 
+        An account is failing when the last run of a job was interrupted or stopped, and needs
+        a look when one finished with problems or an order has not gone through.
+
         Example:
 
-            handy-alegra status --account acme
+            handy-alegra status --unhealthy
         """
         rt = runtime(ctx)
+        now = rt.clock.now()
         with reported(), rt.store.session() as session:
-            configs = (
-                [accounts.load(session, rt.vault, account)]
-                if account
-                else accounts.load_all(session, rt.vault)
-            )
-            data = [account_status(session, c, rt.clock.now()) for c in configs]
+            if unhealthy:  # every account at a glance in two statements, then only those
+                wanted = [g.name for g in glance(session, now) if g.health in UNHEALTHY]
+                names = [n for n in wanted if account is None or n == account]
+                if account and account not in wanted:
+                    accounts.find_row(session, account)  # an unknown name is still an error
+            else:
+                names = [account] if account else accounts.names(session)
+            data = [
+                account_status(session, accounts.load(session, rt.vault, n), now) for n in names
+            ]
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
             return
+        if not data:
+            console.print("No account matches." if unhealthy or account else "No accounts yet.")
         for item in data:
             show(item)
 
