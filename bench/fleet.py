@@ -374,26 +374,8 @@ def main(argv: list[str]) -> int:
     for n in sizes:
         scale = auto_scale(n, args.hours) if args.scale == "auto" else float(args.scale)
         figures = Figures(n, scale)
-        with tempfile.TemporaryDirectory(prefix="handy-alegra-fleet-") as tmp:
-            home = Path(tmp)
-            started = time.perf_counter()
-            clock = FleetClock(utc(f"{DAY}T00:00"), 1.0)
-            fleet = Fleet.build(n, clock, args.items)
-            fleet.serve()
-            report.note(
-                f"fleet{n}",
-                f"{n} companies of {args.items} items built and served in "
-                f"{time.perf_counter() - started:.0f} s",
-            )
-            try:
-                if not args.no_day:
-                    run_day(report, fleet, n, args, figures, home)
-                if not args.no_throughput:
-                    import fleet_throughput
-
-                    fleet_throughput.run(report, fleet, n, args, figures, home)
-            finally:
-                fleet.stop()
+        if not (args.no_day and args.no_throughput):
+            run_fleet(report, n, args, figures)
         if not args.no_dashboard:
             import fleet_dashboard
 
@@ -406,6 +388,30 @@ def main(argv: list[str]) -> int:
     path = h.write_results(report.lines, h.RESULTS_DIR / "fleet.txt")
     print(f"written to {path}", flush=True)
     return 0
+
+
+def run_fleet(report: h.Report, n: int, args: argparse.Namespace, figures: Figures) -> None:
+    """The world served, then the day and the throughput phases against it."""
+    with tempfile.TemporaryDirectory(prefix="handy-alegra-fleet-") as tmp:
+        home = Path(tmp)
+        started = time.perf_counter()
+        clock = FleetClock(utc(f"{DAY}T00:00"), 1.0)
+        fleet = Fleet.build(n, clock, args.items)
+        fleet.serve()
+        report.note(
+            f"fleet{n}",
+            f"{n} companies of {args.items} items built and served in "
+            f"{time.perf_counter() - started:.0f} s",
+        )
+        try:
+            if not args.no_day:
+                run_day(report, fleet, n, args, figures, home)
+            if not args.no_throughput:
+                import fleet_throughput
+
+                fleet_throughput.run(report, fleet, n, args, figures, home)
+        finally:
+            fleet.stop()
 
 
 def growth(report: h.Report, results: list[Figures]) -> None:
