@@ -105,12 +105,14 @@ def evaluate(
     account: AccountConfig,
     now: datetime,
     kinds: tuple[str, ...] = RUN_KINDS,
+    fine: tuple[str, ...] = (),
 ) -> list[Notice]:
     """Open and clear alerts to match ``problems``; the notices still to deliver. ``kinds``:
-    the kinds of run whose failed-runs alerts are evaluated (after a job, the kinds it ran:
-    the others' alerts stay as they are)."""
-    current = problems(session, account, now, kinds)
-    judged = {f"runs:{kind}" for kind in kinds}
+    the kinds of run whose failed-runs alerts are evaluated; ``fine``: kinds whose latest run
+    has just ended well (no failed-runs problem, nothing to read). After a job, the kinds it
+    ran are one or the other; the other kinds' alerts stay as they are."""
+    current = problems(session, account, now, tuple(k for k in kinds if k not in fine))
+    judged = {f"runs:{kind}" for kind in (*kinds, *fine)}
     alerts = list(
         session.scalars(  # open, or with a notice still to deliver: one read
             select(Alert).where(
@@ -235,10 +237,11 @@ def run(
     mailer: Mailer | None = None,
     post: Callable[[str, bytes], int] | None = None,
     kinds: tuple[str, ...] = RUN_KINDS,
+    fine: tuple[str, ...] = (),
 ) -> list[Notice]:
     """Evaluate, deliver, and remember what was delivered. Returns the notices delivered."""
     with session_factory() as session:
-        notices = evaluate(session, account, now, kinds)
+        notices = evaluate(session, account, now, kinds, fine)
         if not (account.alert_webhook_url or account.alert_email):
             for notice in notices:  # nowhere to send: the dashboard shows them
                 mark_sent(session, notice)

@@ -94,7 +94,8 @@ def execute(
     finally:
         heartbeat.stop()
         if account is not None:
-            _alert(runtime, account, RUN_KINDS[kind])
+            ended_well = {s.kind for s in summaries if s.outcome in ("ok", "partial")}
+            _alert(runtime, account, RUN_KINDS[kind], ended_well)
         with store.session() as session:  # done, and the account free, in one transaction
             run_ids = [s.run_id for s in summaries if s.run_id is not None]
             slots.finish(session, slot_id, status, run_ids, message, clock.now())
@@ -117,9 +118,12 @@ def _prune(runtime: Runtime, account: AccountConfig) -> None:
         log.info("history_pruned", **asdict(pruned))
 
 
-def _alert(runtime: Runtime, account: AccountConfig, kinds: tuple[str, ...]) -> None:
+def _alert(
+    runtime: Runtime, account: AccountConfig, kinds: tuple[str, ...], ended_well: set[str]
+) -> None:
     """Open or clear the account's alerts (still under its lease: one evaluator at a time);
-    the failed-runs alerts of the kinds of run this job made (the others did not change)."""
+    the failed-runs alerts of the kinds of run this job made (the others did not change) —
+    a kind whose run just ended well has no failed-runs problem, without reading its runs."""
     try:
         alerts.run(
             runtime.store.session,
@@ -127,6 +131,7 @@ def _alert(runtime: Runtime, account: AccountConfig, kinds: tuple[str, ...]) -> 
             runtime.clock.now(),
             mailer=alerts.smtp_mailer(),
             kinds=kinds,
+            fine=tuple(k for k in kinds if k in ended_well),
         )
     except Exception:  # an alert that cannot be sent must not fail the job
         log.exception("alerts_failed")

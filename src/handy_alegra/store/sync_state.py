@@ -74,11 +74,11 @@ def get_cursors(session: Session, account_id: int, names: Sequence[str]) -> dict
     )
 
 
-def move_cursor(session: Session, account_id: int, name: str, value: datetime) -> None:
-    """An existing cursor to ``value`` (one statement, without reading it first)."""
+def move_cursors(session: Session, account_id: int, names: Sequence[str], value: datetime) -> None:
+    """Existing cursors to ``value`` (one statement, without reading them first)."""
     session.execute(
         update(Cursor)
-        .where(Cursor.account_id == account_id, Cursor.name == name)
+        .where(Cursor.account_id == account_id, Cursor.name.in_(names))
         .values(value=value)
         .execution_options(synchronize_session=False)
     )

@@ -92,10 +92,10 @@ class SalesSync:
             self._read_created(since_created, started, summary)
             self._read_deleted(since_deleted, started)
             with self.store.session() as session:  # every order read is recorded: move on
-                for name in (CREATED, DELETED):
-                    if name in cursors:
-                        state.move_cursor(session, self.account.id, name, started)
-                    else:
+                if len(cursors) == 2:
+                    state.move_cursors(session, self.account.id, (CREATED, DELETED), started)
+                else:
+                    for name in (CREATED, DELETED):
                         state.set_cursor(session, self.account.id, name, started)
             self._worked = self._work(handler)
             self._write_back(handler)
