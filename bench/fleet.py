@@ -363,6 +363,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=None,
                         help="jobs in flight per process (default: the product's)")  # fmt: skip
     parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--throughput-concurrency", type=int, default=4,
+                        help="jobs in flight per process in the throughput phase")  # fmt: skip
+    parser.add_argument("--throughput-orders", type=int, default=0,
+                        help="new orders per account in the throughput backlog")  # fmt: skip
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--no-dashboard", action="store_true")
     parser.add_argument("--no-day", action="store_true")

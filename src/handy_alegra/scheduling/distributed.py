@@ -38,6 +38,8 @@ _SCHEMA_LOCK = 7_246_115_002
 #: A job whose deadline (``slots.DEADLINE``) is this close goes ahead of the others (priority
 #: 1): sales cycles, and a daily run that is overdue; daily runs due within the hour wait.
 URGENT = timedelta(minutes=5)
+#: A slot this scheduler deferred is not deferred again for this long (clock seconds).
+REDEFER = 60.0
 
 
 def conninfo(database_url: str) -> str:
@@ -98,8 +100,16 @@ def ensure_schema(store: Store, app: procrastinate.App) -> None:
             connection.exec_driver_sql(schema.replace("%", "%%"))
 
 
-def schedule_once(runtime: Runtime, app: procrastinate.App) -> int:
-    """One scheduler tick: make the due slots and defer a job for each queued one."""
+def schedule_once(
+    runtime: Runtime, app: procrastinate.App, deferred: dict[int, float] | None = None
+) -> int:
+    """One scheduler tick: make the due slots and defer a job for each queued one.
+
+    ``deferred`` (slot id → when, on the clock's monotonic seconds): the slots this scheduler
+    deferred lately, not deferred again for ``REDEFER`` — at a peak a thousand slots stay
+    queued for a few ticks, and each new attempt would be an insert refused by the queueing
+    lock. After that a slot still queued is deferred again (its job ran and found the account
+    busy, or another scheduler's job was lost)."""
     now = runtime.clock.now()
     with runtime.store.session() as session:
         slots.make_due_slots(session, now)
@@ -108,17 +118,24 @@ def schedule_once(runtime: Runtime, app: procrastinate.App) -> int:
             (s.id, s.account_id, 1 if slots.deadline(s.kind, s.due_at) <= now + URGENT else 0)
             for s in slots.queued(session)
         ]
-    deferred = 0
+    recent = deferred if deferred is not None else {}
+    moment = runtime.clock.monotonic()
+    for slot_id in [k for k, at in recent.items() if moment - at >= REDEFER]:
+        del recent[slot_id]
+    count = 0
     task = app.tasks[TASK]
     for slot_id, account_id, priority in waiting:
+        if slot_id in recent:
+            continue
+        recent[slot_id] = moment
         try:
             task.configure(
                 lock=f"account:{account_id}", queueing_lock=f"slot:{slot_id}", priority=priority
             ).defer(slot_id=slot_id)
-            deferred += 1
+            count += 1
         except AlreadyEnqueued:
             pass  # a job for this slot is already waiting
-    return deferred
+    return count
 
 
 def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
@@ -129,9 +146,10 @@ def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
     with app.open():
         ensure_schema(runtime.store, app)
         log.info("scheduler_started")
+        deferred: dict[int, float] = {}
         while not stopping.is_set():
             try:
-                schedule_once(runtime, app)
+                schedule_once(runtime, app, deferred)
             except Exception:
                 log.exception("scheduler_tick_failed")
             stopping.wait(tick_seconds)
