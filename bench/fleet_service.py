@@ -24,7 +24,7 @@ from sqlalchemy import select, text
 from handy_alegra import accounts
 from handy_alegra.settings import Settings
 from handy_alegra.store.database import Store
-from handy_alegra.store.tables import Run
+from handy_alegra.store.tables import Account, Run, Slot
 from handy_alegra.vault import Vault
 
 POSTGRES = os.environ.get(
@@ -229,21 +229,31 @@ def base_env(home: Path, db: Database, key: str, clock: FleetClock) -> dict[str,
 
 
 def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, key: str,
-           at: datetime, concurrency: int | None) -> Store:  # fmt: skip
-    """Accounts in a fresh store, then every account's first daily run and sales cycle."""
+           at: datetime, concurrency: int | None, *, daily: bool = True) -> Store:  # fmt: skip
+    """Accounts in a fresh store, then every account's first daily run and sales cycle (with
+    ``daily`` False, a daily slot marked done instead of the daily run: for a phase that runs
+    only sales cycles with no order)."""
     store = Store.open(db.url)
     vault = Vault.from_settings(Settings(home, db.url, key))
     assert fleet.server is not None
     add_accounts(store, vault, fleet, fleet.server.base_url, at - timedelta(hours=1))
+    if not daily:
+        with store.session() as session:
+            for account_id in session.scalars(select(Account.id)):
+                done = at - timedelta(hours=1)
+                session.add(Slot(account_id=account_id, kind="daily", status="done",
+                                 due_at=done, created_at=done, run_ids=[]))  # fmt: skip
     fleet.clock.restart(at, 1.0)
     started, answers = time.perf_counter(), fleet.answers()
-    for _ in range(2):  # the daily runs, then the sales cycles
+    for _ in range(1 if not daily else 2):  # the daily runs, then the sales cycles
         env = base_env(home, db, key, fleet.clock)
         extra = ["--concurrency", str(concurrency)] if concurrency else []
         run = cli(env, "run", "--once", *extra)
         if run.returncode not in (0, 1):
             report.note(name, f"set-up FAILED: exit {run.returncode}: {run.stderr[-2000:]}")
             raise SystemExit(2)
+        for line in [x for x in run.stderr.splitlines() if "error" in x.lower()][:3]:
+            report.note(name, f"  set-up logged: {line[:300]}")
     with store.session() as session:
         outcomes = session.execute(select(Run.kind, Run.outcome, Run.counts)).all()
         troubles = session.execute(

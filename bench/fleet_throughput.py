@@ -117,7 +117,7 @@ def run(
     with Database.create("postgresql", home) as db:
         first = utc(f"{DAY}T{FIRST}")
         store = set_up(report, name, fleet, db, home, key, first - timedelta(minutes=30),
-                       args.concurrency)  # fmt: skip
+                       args.concurrency, daily=args.throughput_orders > 0)  # fmt: skip
         jobs = args.throughput_concurrency
         configs = (
             ("run (embedded, PostgreSQL)", engine_commands("postgresql", 0, jobs, 0.5)),

@@ -16,7 +16,7 @@ from handy_alegra import accounts, activation
 from handy_alegra.clock import ManualClock
 from handy_alegra.http import MockTransport
 from handy_alegra.runtime import Runtime
-from handy_alegra.scheduling import slots
+from handy_alegra.scheduling import embedded, slots
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.settings import Settings
 from handy_alegra.simulators.seed import World, build_world, seed_orders
@@ -130,12 +130,14 @@ def test_at_a_peak_sales_cycles_go_before_daily_runs(
 
 
 def test_run_once_runs_everything_due_whatever_the_concurrency(
-    service: tuple[Runtime, list[World], ManualClock],
+    service: tuple[Runtime, list[World], ManualClock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rt, _, _ = service
-    dispatcher = Dispatcher(rt, concurrency=1)
+    monkeypatch.setattr(embedded, "RECENT", 2)  # the service runs for months: outcomes are
+    dispatcher = Dispatcher(rt, concurrency=1)  # counted, and only the latest kept
     dispatcher.run_once()  # three accounts, a daily run and a sales cycle each, one at a time
     dispatcher.shutdown()
+    assert dispatcher.counts == {"done": 6} and len(dispatcher.outcomes) == 2
     assert sorted((r.kind, r.outcome) for r in runs(rt)) == sorted(
         [("catalog", "ok"), ("customers", "ok"), ("sales", "ok")] * 3
     )

@@ -45,8 +45,7 @@ def register(app: typer.Typer) -> None:
             if once:
                 dispatcher.run_once()
                 dispatcher.shutdown()
-                failed = [o for o in dispatcher.outcomes if o.status == "failed"]
-                raise typer.Exit(1 if failed else 0)
+                raise typer.Exit(1 if dispatcher.counts["failed"] else 0)
             dispatcher.serve(tick)
 
     @app.command()

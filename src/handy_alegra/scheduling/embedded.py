@@ -17,6 +17,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 
@@ -31,6 +32,8 @@ log = structlog.get_logger("handy_alegra.service")
 
 #: Jobs in flight in one process (``run --concurrency``); see docs/operations.md for sizing.
 DEFAULT_CONCURRENCY = 32
+#: Outcomes kept for a look (tests, ``run --once``); older ones are only counted.
+RECENT = 1_000
 
 
 class Dispatcher:
@@ -49,7 +52,9 @@ class Dispatcher:
         self.running: dict[int, Future[Outcome]] = {}  # account id → its job here
         self._wake = threading.Event()  # a job ended (a thread is free), or a stop
         self.stopping = _Stop(self._wake)
-        self.outcomes: list[Outcome] = []
+        #: the latest outcomes (bounded: the service runs for months) and counts by status
+        self.outcomes: deque[Outcome] = deque(maxlen=RECENT)
+        self.counts: Counter[str] = Counter()
         self._held: set[int] = set()  # slots whose account another process holds: next tick
         self._lock = threading.Lock()
 
@@ -99,6 +104,7 @@ class Dispatcher:
             )
             with self._lock:
                 self.outcomes.append(outcome)
+                self.counts[outcome.status] += 1
                 if outcome.status == "busy":  # another process runs the account: not again
                     self._held.add(slot_id)  # before the next tick
             return outcome
