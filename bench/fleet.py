@@ -52,9 +52,9 @@ DAY = "2026-11-03"  # a Tuesday
 LEAD = timedelta(minutes=10)  # the service runs this long before the measured hours
 TICK = 15.0  # the service's seconds between looks at what is due (its default), simulated
 #: Accounts × time scale the service kept up with on the bench machine (see README): the
-#: default time scale is the largest at which it keeps up, capped at a day in 5 minutes.
+#: default time scale is the largest at which it keeps up, at most 60.
 CAPACITY = 6_000.0
-MAX_SCALE = 288.0
+MAX_SCALE = 60.0  # a sales cycle every 10 real seconds: an idle one takes ~0.2 s
 
 TARGET_LAG_P99 = 60.0  # seconds, due → finished
 TARGET_DAILY_MINUTES = 60.0
@@ -95,7 +95,7 @@ def run_day(report: h.Report, fleet: Fleet, n: int, args: argparse.Namespace,
     key = Fernet.generate_key().decode()
     engine = args.engine
     with Database.create("sqlite" if engine == "sqlite" else "postgresql", home) as db:
-        store = set_up(report, name, fleet, db, home, key, start - timedelta(hours=1),
+        store, first_daily = set_up(report, name, fleet, db, home, key, start - timedelta(hours=1),
                        args.concurrency)  # fmt: skip
         # The service starts 10 simulated minutes early: its start-up (imports, the store)
         # and the catch-up of the set-up's sales cycle are not part of the day measured.
@@ -135,7 +135,7 @@ def run_day(report: h.Report, fleet: Fleet, n: int, args: argparse.Namespace,
         for line in service.problems():
             report.note(name, f"  the service logged: {line}")
         day_figures(report, name, fleet, store, service, figures, start, end, mark,
-                    (size0, size1), bench_cpu, feed.created)  # fmt: skip
+                    (size0, size1), bench_cpu, feed.created, first_daily)  # fmt: skip
         store.dispose()
 
 
@@ -166,7 +166,8 @@ def production_seconds(slot: Any, scale: float) -> float:
 
 def day_figures(report: h.Report, name: str, fleet: Fleet, store: Store, service: Service,
                 figures: Figures, start: datetime, end: datetime, mark: float,
-                sizes: tuple[int, int], bench_cpu: float, orders: int) -> None:  # fmt: skip
+                sizes: tuple[int, int], bench_cpu: float, orders: int,
+                first_daily: float) -> None:  # fmt: skip
     scale, n = figures.scale, len(fleet.companies)
     with store.session() as session:
         slots = session.scalars(select(Slot).where(Slot.due_at >= start, Slot.due_at <= end)).all()
@@ -262,9 +263,16 @@ def day_figures(report: h.Report, name: str, fleet: Fleet, store: Store, service
     if hours - hours_peak >= 0.25:
         rate = (cpu_total - cpu_peak) / (hours - hours_peak)
         per_day = cpu_peak + rate * (24 - hours_peak)
-    else:  # the peaks filled the window (the service fell behind): no rest to measure
-        rate = math.nan
-        per_day = cpu_total * 24 / hours
+    else:  # the peaks filled the window (the service fell behind): no rest to measure; the
+        # daily runs' CPU is then taken from the set-up's (first, so heavier) daily runs
+        daily_cpu = n * first_daily
+        rate = max(0.0, cpu_total - daily_cpu) / hours
+        per_day = daily_cpu + rate * 24
+        report.note(
+            name,
+            f"  (the peaks filled the window: daily runs counted at the set-up's "
+            f"{daily_cpu / n:.2f} s each, the rest at {rate:.1f} s per simulated hour)",
+        )
     report.figure(
         name, "cpu_per_acct_day", f"{per_day / n:.2f} s",
         f"service CPU {cpu_total:.0f} s in {hours:.1f} h simulated", "(info)",
@@ -426,7 +434,7 @@ def growth(report: h.Report, results: list[Figures]) -> None:
     report.line(f"growth from {first.accounts} to {last.accounts} accounts (×{factor:g}):")
     for key, rule in (
         ("lag_p99", "flat"), ("cpu_per_account_day", "flat"), ("store_kib_per_account_day", "flat"),
-        ("peak_rss_mb", "linear"), ("page_ms", "flat"), ("throughput_ratio", "flat"),
+        ("peak_rss_mb", "linear"), ("page_ms", "linear"), ("throughput_ratio", "flat"),
     ):  # fmt: skip
         row = [r.values.get(key, math.nan) for r in results]
         if any(math.isnan(v) for v in row):

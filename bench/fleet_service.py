@@ -229,10 +229,12 @@ def base_env(home: Path, db: Database, key: str, clock: FleetClock) -> dict[str,
 
 
 def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, key: str,
-           at: datetime, concurrency: int | None, *, daily: bool = True) -> Store:  # fmt: skip
+           at: datetime, concurrency: int | None, *,
+           daily: bool = True) -> tuple[Store, float]:  # fmt: skip
     """Accounts in a fresh store, then every account's first daily run and sales cycle (with
     ``daily`` False, a daily slot marked done instead of the daily run: for a phase that runs
-    only sales cycles with no order)."""
+    only sales cycles with no order). Returns the store and the CPU seconds per account of
+    those first runs."""
     store = Store.open(db.url)
     vault = Vault.from_settings(Settings(home, db.url, key))
     assert fleet.server is not None
@@ -245,10 +247,12 @@ def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, 
                                  due_at=done, created_at=done, run_ids=[]))  # fmt: skip
     fleet.clock.restart(at, 1.0)
     started, answers = time.perf_counter(), fleet.answers()
-    for _ in range(1 if not daily else 2):  # the daily runs, then the sales cycles
+    cpu = []
+    for _ in range(2):  # every due job (both runs of each account), then nothing: start-up
         env = base_env(home, db, key, fleet.clock)
         extra = ["--concurrency", str(concurrency)] if concurrency else []
         run = cli(env, "run", "--once", *extra)
+        cpu.append(run.cpu)
         if run.returncode not in (0, 1):
             report.note(name, f"set-up FAILED: exit {run.returncode}: {run.stderr[-2000:]}")
             raise SystemExit(2)
@@ -267,8 +271,10 @@ def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, 
         name,
         f"set-up: {len(fleet.companies)} accounts, {len(outcomes)} runs "
         f"({sum(1 for _, o, _ in outcomes if o == 'ok')} ok), {fleet.answers() - answers} "
-        f"calls, {writes} Handy writes, {time.perf_counter() - started:.0f} s",
+        f"calls, {writes} Handy writes, {time.perf_counter() - started:.0f} s; CPU of the "
+        f"first daily run and sales cycle {(cpu[0] - cpu[1]) / len(fleet.companies):.2f} s per "
+        f"account (the second `run --once`, with nothing due: {cpu[1]:.1f} s)",
     )
     for kind, outcome, message in troubles:
         report.note(name, f"  set-up run {kind} {outcome}: {(message or '')[:200]}")
-    return store
+    return store, max(0.0, (cpu[0] - cpu[1]) / len(fleet.companies))

@@ -116,7 +116,7 @@ def run(
     key = Fernet.generate_key().decode()
     with Database.create("postgresql", home) as db:
         first = utc(f"{DAY}T{FIRST}")
-        store = set_up(report, name, fleet, db, home, key, first - timedelta(minutes=30),
+        store, _ = set_up(report, name, fleet, db, home, key, first - timedelta(minutes=30),
                        args.concurrency, daily=args.throughput_orders > 0)  # fmt: skip
         jobs = args.throughput_concurrency
         configs = (
