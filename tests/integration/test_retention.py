@@ -60,14 +60,16 @@ def history(store: Store) -> dict[str, Any]:
                             (OLD + timedelta(minutes=20), "queued"), (RECENT, "done")):  # fmt: skip
             session.add(Slot(account_id=account_id, kind="sales", due_at=due, status=status,
                              created_at=due, run_ids=[]))  # fmt: skip
-        for handy_id, status in (("100", "sent"), ("101", "failed")):
+        for handy_id, status, at in (("100", "sent", OLD), ("101", "failed", OLD),
+                                     ("102", "sent", RECENT)):  # fmt: skip
             record = OrderRecord(
-                account_id=account_id, handy_id=handy_id, status=status, detail={}, order={},
-                ordered_at=OLD, first_seen_at=OLD, updated_at=OLD,
+                account_id=account_id, handy_id=handy_id, status=status, detail={},
+                order={"id": handy_id, "lines": [{"code": "ABR-1"}]}, remission_id="9",
+                ordered_at=at, first_seen_at=at, updated_at=at,
             )  # fmt: skip
             session.add(record)
             session.flush()
-            ids[f"order_{status}"] = record.id
+            ids[f"order_{handy_id}"] = record.id
             for at in (OLD, RECENT):
                 session.add(OrderAttempt(record_id=record.id, at=at, action="create",
                                          outcome=status, detail={}))  # fmt: skip
@@ -98,9 +100,8 @@ def test_prune_keeps_what_the_service_needs_and_drops_the_rest(store: Store) -> 
     ids = history(store)
     with store.session() as session:
         pruned = retention.prune(session, ids["account"], NOW, 90)
-    assert (pruned.runs, pruned.slots, pruned.attempts, pruned.events, pruned.alerts) == (
-        3, 2, 1, 1, 1,
-    )  # fmt: skip
+    assert (pruned.runs, pruned.slots, pruned.attempts, pruned.events, pruned.alerts,
+            pruned.compacted) == (3, 2, 2, 1, 1, 1)  # fmt: skip
     with store.session() as session:
         runs = set(session.scalars(select(Run.id)))
         assert runs == {ids["recent_sales"], ids["explaining"], ids["only_customers"]}
@@ -108,11 +109,15 @@ def test_prune_keeps_what_the_service_needs_and_drops_the_rest(store: Store) -> 
         assert slots == {(OLD + timedelta(minutes=20), "queued"), (RECENT, "done")}
         attempts = {(a.record_id, a.at) for a in session.scalars(select(OrderAttempt))}
         assert attempts == {
-            (ids["order_sent"], RECENT),
-            (ids["order_failed"], OLD),  # an order still open keeps its whole story
-            (ids["order_failed"], RECENT),
+            (ids["order_100"], RECENT),
+            (ids["order_101"], OLD),  # an order still open keeps its whole story
+            (ids["order_101"], RECENT),
+            (ids["order_102"], RECENT),
         }
-        assert len(session.scalars(select(OrderRecord)).all()) == 2  # the ledger: for ever
+        records = {r.handy_id: r for r in session.scalars(select(OrderRecord))}
+        assert set(records) == {"100", "101", "102"}  # the ledger: for ever
+        assert (records["100"].order, records["100"].remission_id) == ({}, "9")  # compacted
+        assert records["101"].order and records["102"].order  # still open; recent
         assert [e.record_id for e in session.scalars(select(WebhookEvent))] == ["2"]
         assert [a.key for a in session.scalars(select(Alert))] == ["order:101"]
     with store.session() as session:  # nothing more to do a second time
@@ -139,7 +144,7 @@ def test_db_prune_by_hand(store: Store, database_url: str, tmp_path: Path) -> No
     rt = Runtime(Settings(tmp_path, database_url, Fernet.generate_key().decode()), ManualClock(NOW))
     result = CliRunner().invoke(app, ["db", "prune", "--days", "90"], obj=rt)
     assert result.exit_code == 0, result.output
-    assert "3 runs, 2 slots, 1 order attempts, 1 webhook events and 1 alerts" in result.output
+    assert "3 runs, 2 slots, 2 order attempts, 1 webhook events and 1 alerts" in result.output
     with store.session() as session:
         assert ids["recent_sales"] in set(session.scalars(select(Run.id)))
     rt.close()

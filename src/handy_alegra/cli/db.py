@@ -46,7 +46,9 @@ def db_prune(
 ) -> None:
     """Delete the history older than the retention period: runs (never an account's latest
     of each kind), finished slots, attempts of settled orders, processed webhook events,
-    cleared alerts. Order records are kept for ever. Each account's daily job does this too.
+    cleared alerts. Order records are kept for ever (a settled one drops its copy of the
+    Handy order, keeping the order → remission mapping). Each account's daily job does this
+    too.
 
     Example:
 
@@ -73,7 +75,8 @@ def db_prune(
     console.print(
         f"Older than {days} days: {total.runs} runs, {total.slots} slots, "
         f"{total.attempts} order attempts, {total.events} webhook events and "
-        f"{total.alerts} alerts deleted.",
+        f"{total.alerts} alerts deleted; {total.compacted} settled orders compacted (their "
+        "order → remission mapping kept).",
         highlight=False,
     )
 

@@ -18,7 +18,10 @@ Deleted, when older than the period:
 Kept for ever: the order records — the exactly-once ledger that maps each Handy order to its
 remission (an edit or a cancellation months later must find it, and a restored backup must
 not send an order twice) — the customer links, the cursors and what the service manages in
-Handy (one row per product or customer: bounded by the company's size, not by time).
+Handy (one row per product or customer: bounded by the company's size, not by time). A
+settled order record older than the period keeps that mapping (ids, status, remission,
+totals, dates, customer) but drops the copy of the Handy order it was sent from — most of its
+size: a cancellation that comes later reads the order from Handy again.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import os
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from handy_alegra.store.tables import Alert, OrderAttempt, OrderRecord, Run, Slot, WebhookEvent
@@ -58,6 +61,7 @@ class Pruned:
     attempts: int = 0
     events: int = 0
     alerts: int = 0
+    compacted: int = 0  # settled order records whose copy of the Handy order was dropped
 
     def total(self) -> int:
         return sum(getattr(self, f.name) for f in fields(self))
@@ -103,6 +107,19 @@ def prune(session: Session, account_id: int, now: datetime, days: int) -> Pruned
             delete(OrderAttempt).where(
                 OrderAttempt.record_id.in_(settled), OrderAttempt.at < cutoff
             )
+        )
+    )
+    pruned.compacted = _count(
+        session.execute(
+            update(OrderRecord)
+            .where(
+                OrderRecord.account_id == account_id,
+                OrderRecord.status.in_(SETTLED),
+                OrderRecord.updated_at < cutoff,
+                cast(OrderRecord.order, String) != "{}",
+            )
+            .values(order={})
+            .execution_options(synchronize_session=False)
         )
     )
     pruned.events = _count(
