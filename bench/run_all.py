@@ -2,6 +2,10 @@
 their lines and write them to ``bench/results/latest.txt`` (git-ignored).
 
     .venv/bin/python bench/run_all.py [--only catalog,sales] [options passed to each script]
+    .venv/bin/python bench/run_all.py --only fleet [--accounts 200]   # the fleet bench
+
+The single-company benches run by default (~9 minutes); the fleet bench (``fleet.py``: up to
+an hour and more at 1,000 accounts) runs when ``--only`` names it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import time
 
 import harness as h
 
-SCRIPTS = ("catalog", "catalog_100k", "sales")
+SCRIPTS = ("catalog", "catalog_100k", "sales", "fleet")
+DEFAULT = ("catalog", "catalog_100k", "sales")
 
 
 def main(argv: list[str]) -> int:
@@ -20,7 +25,7 @@ def main(argv: list[str]) -> int:
     if "--only" in argv:
         only = argv[argv.index("--only") + 1]
     passed = [a for a in argv if not a.startswith("--only") and a != only]
-    chosen = [s for s in SCRIPTS if only is None or s in only.split(",")]
+    chosen = [s for s in SCRIPTS if (s in DEFAULT if only is None else s in only.split(","))]
     lines = [h.machine_line()]
     print(lines[0], flush=True)
     failed = []

@@ -62,10 +62,16 @@ class Notice:
         }
 
 
-def problems(session: Session, account: AccountConfig, now: datetime) -> dict[str, str]:
-    """What is wrong right now, by problem key, with a message a person can act on."""
+def problems(
+    session: Session,
+    account: AccountConfig,
+    now: datetime,
+    kinds: tuple[str, ...] = RUN_KINDS,
+) -> dict[str, str]:
+    """What is wrong right now, by problem key, with a message a person can act on: the
+    failed-runs problems of ``kinds``, and every order that has not gone through."""
     found: dict[str, str] = {}
-    for kind in RUN_KINDS:
+    for kind in kinds:
         problem = _runs_problem(session, account, kind)
         if problem is not None:
             found[f"runs:{kind}"] = problem
@@ -109,32 +115,40 @@ def _runs_problem(session: Session, account: AccountConfig, kind: str) -> str | 
     return None
 
 
-def evaluate(session: Session, account: AccountConfig, now: datetime) -> list[Notice]:
-    """Open and clear alerts to match ``problems``; the notices still to deliver."""
-    current = problems(session, account, now)
-    open_alerts = {
-        a.key: a
-        for a in session.scalars(
-            select(Alert).where(Alert.account_id == account.id, Alert.cleared_at.is_(None))
+def evaluate(
+    session: Session,
+    account: AccountConfig,
+    now: datetime,
+    kinds: tuple[str, ...] = RUN_KINDS,
+    fine: tuple[str, ...] = (),
+) -> list[Notice]:
+    """Open and clear alerts to match ``problems``; the notices still to deliver. ``kinds``:
+    the kinds of run whose failed-runs alerts are evaluated; ``fine``: kinds whose latest run
+    has just ended well (no failed-runs problem, nothing to read). After a job, the kinds it
+    ran are one or the other; the other kinds' alerts stay as they are."""
+    current = problems(session, account, now, tuple(k for k in kinds if k not in fine))
+    judged = {f"runs:{kind}" for kind in (*kinds, *fine)}
+    alerts = list(
+        session.scalars(  # open, or with a notice still to deliver: one read
+            select(Alert).where(
+                Alert.account_id == account.id,
+                Alert.opened_notified.is_(False) | Alert.cleared_notified.is_(False),
+            )
         )
-    }
+    )
+    open_alerts = {a.key: a for a in alerts if a.cleared_at is None}
     for key, message in current.items():
         if key not in open_alerts:
             alert = Alert(account_id=account.id, key=key, message=message, opened_at=now)
             session.add(alert)
             open_alerts[key] = alert
+            alerts.append(alert)
     for key, alert in open_alerts.items():
-        if key not in current:
+        if key not in current and (key in judged or key.startswith("order:")):
             alert.cleared_at = now
     session.flush()
     notices = []
-    for alert in session.scalars(
-        select(Alert).where(
-            Alert.account_id == account.id,
-            (Alert.opened_notified.is_(False))
-            | (Alert.cleared_at.is_not(None) & Alert.cleared_notified.is_(False)),
-        )
-    ):
+    for alert in sorted(alerts, key=lambda a: a.id):
         if not alert.opened_notified:
             notices.append(
                 Notice(alert.id, account.name, alert.key, "open", alert.message, alert.opened_at)
@@ -237,10 +251,12 @@ def run(
     *,
     mailer: Mailer | None = None,
     post: Callable[[str, bytes], int] | None = None,
+    kinds: tuple[str, ...] = RUN_KINDS,
+    fine: tuple[str, ...] = (),
 ) -> list[Notice]:
     """Evaluate, deliver, and remember what was delivered. Returns the notices delivered."""
     with session_factory() as session:
-        notices = evaluate(session, account, now)
+        notices = evaluate(session, account, now, kinds, fine)
         if not (account.alert_webhook_url or account.alert_email):
             for notice in notices:  # nowhere to send: the dashboard shows them
                 mark_sent(session, notice)

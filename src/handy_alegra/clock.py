@@ -103,6 +103,13 @@ class ManualClock:
             self._mono += delta
 
 
+def real_seconds(clock: Clock, seconds: float) -> float:
+    """The real seconds that ``seconds`` of ``clock`` take: fewer on a sped-up clock (a
+    heartbeat that must beat every minute of the service's time), the same otherwise."""
+    scale = getattr(clock, "scale", 1.0)
+    return seconds / scale if isinstance(scale, int | float) and scale > 0 else seconds
+
+
 CLOCK_ENV = "HANDY_ALEGRA_CLOCK"
 
 

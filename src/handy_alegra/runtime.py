@@ -31,6 +31,7 @@ from handy_alegra.settings import (
     load_settings,
     number,
 )
+from handy_alegra.store import retention
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
 
@@ -59,6 +60,8 @@ class Runtime:
     retry: RetryPolicy | None = None
     #: pages read ahead and writes made in parallel, per sync (the rate limiter paces them)
     concurrency: int = 4
+    #: connections the store keeps for jobs run side by side (None: SQLAlchemy's default)
+    store_pool: int | None = None
     _store: Store | None = None
     _vault: Vault | None = None
     _clients: dict[str, AlegraClient | HandyClient] = field(default_factory=dict)
@@ -90,8 +93,24 @@ class Runtime:
         if self._store is None:
             if self.settings.create_home:
                 private_folder(self.settings.home)
-            self._store = Store.open(self.settings.database_url)
+            self._store = Store.open(self.settings.database_url, pool_size=self.store_pool)
         return self._store
+
+    @property
+    def retention_days(self) -> int:
+        """Days of history kept (``HANDY_ALEGRA_RETENTION_DAYS``; ``store.retention``)."""
+        return retention.retention_days()
+
+    def size_store_pool(self, jobs: int) -> None:
+        """Enough store connections for ``jobs`` jobs side by side: one each, one for the
+        dispatcher or scheduler and the heartbeats, and as many again at a burst (a sales
+        cycle's orders go ``concurrency`` at a time, each with its own transaction)."""
+        wanted = jobs + 2
+        if self.store_pool is not None and self.store_pool >= wanted:
+            return
+        self.store_pool = wanted
+        if self._store is not None:
+            self._store.resize_pool(wanted)
 
     @property
     def vault(self) -> Vault:

@@ -4,7 +4,9 @@ The receiver only records what Alegra announced (``webhook_inbox``). A job of th
 under its lease, like any other — then re-reads each record by id (the payload is never
 trusted: its shape differs from the API's) and syncs that one item or client through the same
 pure rules and plan as the daily run. The daily run stays the safety net. Subscriptions that
-Alegra dropped (after 10 failed deliveries) are found and re-created by every job.
+Alegra dropped (after 10 failed deliveries) are found and re-created by the daily job — once a
+day, not after every job: listing them is an Alegra call, and a sales cycle with no new order
+makes none.
 """
 
 from __future__ import annotations

@@ -44,11 +44,11 @@ class Outbox:
         self.mails.append((to, subject))
 
 
-def evaluate(rt: Runtime, outbox: Outbox) -> list[alerts.Notice]:
+def evaluate(rt: Runtime, outbox: Outbox, **scope: tuple[str, ...]) -> list[alerts.Notice]:
     with rt.store.session() as session:
         account = accounts.load(session, rt.vault, "acme")
     return alerts.run(
-        rt.store.session, account, rt.clock.now(), mailer=outbox.mail, post=outbox.post
+        rt.store.session, account, rt.clock.now(), mailer=outbox.mail, post=outbox.post, **scope
     )
 
 
@@ -68,6 +68,9 @@ def test_failed_runs_alert_fires_once_and_clears_once(
     assert (opened.key, opened.state) == ("runs:sales", "open")
     assert "the last 3 sales runs failed" in outbox.posts[0]["message"]
     assert outbox.mails == [("admin@acme.mx", "[handy-alegra] acme: runs:sales abierto")]
+    with rt.store.session() as session:  # after a daily job only its kinds are judged:
+        account = accounts.load(session, rt.vault, "acme")  # the sales alert stays open
+        assert alerts.evaluate(session, account, clock.now(), ("catalog", "customers")) == []
     clock.advance(600)
     sales(rt)
     assert evaluate(rt, outbox) == []  # still failing: no second notice
@@ -76,7 +79,8 @@ def test_failed_runs_alert_fires_once_and_clears_once(
     world.handy.injector._script.clear()
     clock.advance(600)
     assert sales(rt)["outcome"] in ("ok", "partial")
-    (cleared,) = evaluate(rt, outbox)
+    # as after a sales job whose run ended well: cleared without reading the runs
+    (cleared,) = evaluate(rt, outbox, kinds=("sales",), fine=("sales",))
     assert (cleared.key, cleared.state) == ("runs:sales", "cleared")
     assert [p["state"] for p in outbox.posts] == ["open", "cleared"]
     assert evaluate(rt, outbox) == []

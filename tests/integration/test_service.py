@@ -16,7 +16,7 @@ from handy_alegra import accounts, activation
 from handy_alegra.clock import ManualClock
 from handy_alegra.http import MockTransport
 from handy_alegra.runtime import Runtime
-from handy_alegra.scheduling import slots
+from handy_alegra.scheduling import embedded, slots
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.settings import Settings
 from handy_alegra.simulators.seed import World, build_world, seed_orders
@@ -91,7 +91,9 @@ def test_three_accounts_kept_in_sync(service: tuple[Runtime, list[World], Manual
 
     def daily_started_at(moment: datetime) -> list[str]:
         clock.set(moment)
-        started = dispatcher.tick()
+        started = dispatcher.tick()  # the sales cycles due at the same time go first…
+        dispatcher.drain()
+        started += dispatcher.dispatch()  # …then, as their threads free up, the daily runs
         dispatcher.drain()
         with rt.store.session() as session:
             chosen = [session.get(Slot, s) for s in started]
@@ -102,9 +104,68 @@ def test_three_accounts_kept_in_sync(service: tuple[Runtime, list[World], Manual
     dispatcher.shutdown()
 
 
+def test_at_a_peak_sales_cycles_go_before_daily_runs(
+    service: tuple[Runtime, list[World], ManualClock],
+) -> None:
+    """03:00 in Mexico City with one thread: every account's sales cycle (due within a
+    minute) runs before the two daily runs (due within the hour), which then follow."""
+    rt, _, clock = service
+    dispatcher = Dispatcher(rt, concurrency=3)
+    step(dispatcher, clock, 0)
+    step(dispatcher, clock, 0)
+    clock.set(datetime(2026, 11, 3, 8, 0, 5, tzinfo=UTC))  # 03:00 in Bogotá
+    dispatcher.run_once()
+    dispatcher.shutdown()
+    clock.set(datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC))
+    one = Dispatcher(rt, concurrency=1)
+    order = []
+    started = one.tick()
+    while started:
+        one.drain()
+        with rt.store.session() as session:
+            order += [session.get(Slot, s).kind for s in started]  # type: ignore[union-attr]
+        started = one.dispatch()
+    assert order == ["sales", "sales", "sales", "daily", "daily"]
+    one.shutdown()
+
+
+def test_run_once_runs_everything_due_whatever_the_concurrency(
+    service: tuple[Runtime, list[World], ManualClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt, _, _ = service
+    monkeypatch.setattr(embedded, "RECENT", 2)  # the service runs for months: outcomes are
+    dispatcher = Dispatcher(rt, concurrency=1)  # counted, and only the latest kept
+    dispatcher.run_once()  # three accounts, a daily run and a sales cycle each, one at a time
+    dispatcher.shutdown()
+    assert dispatcher.counts == {"done": 6} and len(dispatcher.outcomes) == 2
+    assert sorted((r.kind, r.outcome) for r in runs(rt)) == sorted(
+        [("catalog", "ok"), ("customers", "ok"), ("sales", "ok")] * 3
+    )
+    with rt.store.session() as session:
+        assert slots.queued(session) == []
+
+
+def test_the_daily_job_prunes_the_accounts_old_history(
+    service: tuple[Runtime, list[World], ManualClock],
+) -> None:
+    rt, _, clock = service
+    dispatcher = Dispatcher(rt, concurrency=3)
+    dispatcher.run_once()
+    old = clock.now() - timedelta(days=100)
+    with rt.store.session() as session:
+        for account_id in (1, 2):
+            session.add(Run(account_id=account_id, kind="sales", started_at=old, counts={}))
+    clock.set(datetime(2026, 11, 3, 8, 0, 5, tzinfo=UTC))  # 03:00 in Bogotá: company1's daily
+    dispatcher.run_once()
+    dispatcher.shutdown()
+    with rt.store.session() as session:
+        kept = session.scalars(select(Run.account_id).where(Run.started_at == old)).all()
+    assert kept == [1]  # company0 (Mexico City) has not had its daily job yet
+
+
 def test_downtime_is_caught_up_once(service: tuple[Runtime, list[World], ManualClock]) -> None:
     rt, _, clock = service
-    dispatcher = Dispatcher(rt, concurrency=2)
+    dispatcher = Dispatcher(rt, concurrency=3)
     step(dispatcher, clock, 0)
     step(dispatcher, clock, 0)
     before = len(runs(rt))

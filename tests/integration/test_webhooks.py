@@ -131,14 +131,21 @@ def test_the_receiver_answers_verification_and_refuses_unknown_tokens(
     assert client.post(path, content=b"not json").status_code == 200  # recorded, not refused
 
 
-def test_a_subscription_alegra_dropped_is_recreated(
+def test_a_subscription_alegra_dropped_is_recreated_by_the_daily_job(
     wired: tuple[World, Runtime, TestClient], clock: ManualClock
 ) -> None:
     world, rt, _ = wired
+    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)  # the run after activation and a first sales cycle
     dropped = next(s for s in world.alegra.subscriptions() if s["event"] == "edit-item")
     world.alegra.store.subscriptions.pop(dropped["id"])  # Alegra deletes it after 10 failures
+    listed = world.alegra.count_calls("GET", "^webhooks/subscriptions")
     clock.set(datetime(2026, 11, 2, 15, 20, 5, tzinfo=UTC))
-    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)  # a sales cycle: it does not look at the subscriptions
+    assert world.alegra.count_calls("GET", "^webhooks/subscriptions") == listed
+    assert "edit-item" not in {s["event"] for s in world.alegra.subscriptions()}
+    clock.set(datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC))  # 03:00 in Mexico City: the daily job
     settle(dispatcher, clock)
+    assert world.alegra.count_calls("GET", "^webhooks/subscriptions") == listed + 1
     assert "edit-item" in {s["event"] for s in world.alegra.subscriptions()}
     dispatcher.shutdown()

@@ -72,3 +72,17 @@ def test_a_pool_whose_request_failed_is_taken_back() -> None:
             client.get("/")
         assert client.get("/").status_code == 204
     assert len(made) == 1
+
+
+def test_every_client_of_the_process_shares_one_tls_context() -> None:
+    """Two API clients per account: one CA bundle each would be 1.7 MB an account."""
+    contexts = set()
+    for url in ("https://api.alegra.com/api/v1", "https://hub.handy.la/api/v2"):
+        client = build_client(url)
+        pools = client._transport
+        assert isinstance(pools, LentPools)
+        transport = pools._make()
+        contexts.add(id(transport._pool._ssl_context))  # type: ignore[attr-defined]
+        transport.close()
+        client.close()
+    assert len(contexts) == 1

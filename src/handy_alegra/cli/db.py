@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 
 from handy_alegra import accounts
-from handy_alegra.cli.common import console, reported, runtime
+from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.store import retention
+from handy_alegra.store.tables import Account
 
 db = typer.Typer(help="The state store.", no_args_is_help=True)
 secrets = typer.Typer(help="The key that encrypts stored tokens.", no_args_is_help=True)
@@ -24,6 +27,51 @@ def db_upgrade(ctx: typer.Context) -> None:
     with reported():
         place = rt.store.where  # opening the store migrates it
     console.print(f"The store is up to date ({place}).", highlight=False)
+
+
+@db.command("prune")
+def db_prune(
+    ctx: typer.Context,
+    days: int | None = typer.Option(
+        None, min=0, help="Days of history to keep (default: HANDY_ALEGRA_RETENTION_DAYS, 90)."
+    ),
+    account: str | None = typer.Option(None, "--account", "-a", help="Only this account."),
+) -> None:
+    """Delete the history older than the retention period: runs (never an account's latest
+    of each kind), finished slots, attempts of settled orders, processed webhook events,
+    cleared alerts. Order records are kept for ever (a settled one drops its copy of the
+    Handy order, keeping the order → remission mapping). Each account's daily job does this
+    too.
+
+    Example:
+
+        handy-alegra db prune --days 30
+    """
+    rt = runtime(ctx)
+    if days is None:
+        try:
+            days = rt.retention_days
+        except ValueError as exc:
+            fail(str(exc))
+    total = retention.Pruned()
+    with reported(), rt.store.session() as session:
+        ids = (
+            [accounts.find_row(session, account).id]
+            if account
+            else list(session.scalars(select(Account.id).order_by(Account.id)))
+        )
+        for account_id in ids:
+            total += retention.prune(session, account_id, rt.clock.now(), days)
+    if days == 0:
+        console.print("Retention is 0 days: everything is kept.", highlight=False)
+        return
+    console.print(
+        f"Older than {days} days: {total.runs} runs, {total.slots} slots, "
+        f"{total.attempts} order attempts, {total.events} webhook events and "
+        f"{total.alerts} alerts deleted; {total.compacted} settled orders compacted (their "
+        "order → remission mapping kept).",
+        highlight=False,
+    )
 
 
 @secrets.command("generate-key")

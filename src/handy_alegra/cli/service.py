@@ -9,8 +9,9 @@ from rich.table import Table
 
 from handy_alegra import accounts, reasons
 from handy_alegra.cli.common import console, fail, reported, runtime
-from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.status import account_status
+from handy_alegra.runtime import Runtime
+from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
+from handy_alegra.status import UNHEALTHY, account_status, glance
 from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.web.metrics import serve_metrics
 
@@ -19,7 +20,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         ctx: typer.Context,
-        concurrency: int = typer.Option(4, help="Accounts synced side by side."),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
+        ),
         tick: float = typer.Option(15.0, help="Seconds between looks at what is due."),
         once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
         metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
@@ -35,22 +38,23 @@ def register(app: typer.Typer) -> None:
             handy-alegra --log-json run --concurrency 8
         """
         rt = runtime(ctx)
+        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
             dispatcher = Dispatcher(rt, concurrency=concurrency)
             if once:
-                dispatcher.tick()
-                dispatcher.drain()
+                dispatcher.run_once()
                 dispatcher.shutdown()
-                failed = [o for o in dispatcher.outcomes if o.status == SlotStatus.FAILED]
-                raise typer.Exit(1 if failed else 0)
+                raise typer.Exit(1 if dispatcher.counts[SlotStatus.FAILED] else 0)
             dispatcher.serve(tick)
 
     @app.command()
     def worker(
         ctx: typer.Context,
-        concurrency: int = typer.Option(4, help="Jobs run side by side."),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
+        ),
         metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
     ) -> None:
         """Run scheduled jobs from PostgreSQL (Procrastinate); start any number, on any machine.
@@ -62,6 +66,7 @@ def register(app: typer.Typer) -> None:
         from handy_alegra.scheduling.distributed import run_worker
 
         rt = runtime(ctx)
+        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
@@ -93,29 +98,50 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(
         ctx: typer.Context,
-        account: str | None = typer.Option(None, "--account", "-a"),
+        account: str | None = typer.Option(None, "--account", "-a", help="Only this account."),
+        unhealthy: bool = typer.Option(
+            False, "--unhealthy", help="Only the accounts that need a look or are failing."
+        ),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Per account: the last and next run of each job, its outcome and counts, and the open
         problems with their reasons.
 
+        An account is failing when the last run of a job was interrupted or stopped, and needs
+        a look when one finished with problems or an order has not gone through.
+
         Example:
 
-            handy-alegra status --account acme
+            handy-alegra status --unhealthy
         """
         rt = runtime(ctx)
+        now = rt.clock.now()
         with reported(), rt.store.session() as session:
-            configs = (
-                [accounts.load(session, rt.vault, account)]
-                if account
-                else accounts.load_all(session, rt.vault)
-            )
-            data = [account_status(session, c, rt.clock.now()) for c in configs]
+            if unhealthy:  # every account at a glance in two statements, then only those
+                wanted = [g.name for g in glance(session, now) if g.health in UNHEALTHY]
+                names = [n for n in wanted if account is None or n == account]
+                if account and account not in wanted:
+                    accounts.find_row(session, account)  # an unknown name is still an error
+            else:
+                names = [account] if account else accounts.names(session)
+            data = [
+                account_status(session, accounts.load(session, rt.vault, n), now) for n in names
+            ]
         if as_json:
             typer.echo(json.dumps(data, ensure_ascii=False))
             return
+        if not data:
+            console.print("No account matches." if unhealthy or account else "No accounts yet.")
         for item in data:
             show(item)
+
+
+def check_settings(rt: Runtime) -> None:
+    """Settings read from the environment that the jobs use later: refused at start."""
+    try:
+        rt.retention_days  # noqa: B018
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def show(item: dict[str, object]) -> None:

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from handy_alegra import accounts, operators
 from handy_alegra.cli.common import console, fail, reported, runtime
-from handy_alegra.scheduling.embedded import Dispatcher
+from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
 
 PASSWORD_ENV = "HANDY_ALEGRA_OPERATOR_PASSWORD"
 
@@ -148,7 +148,9 @@ def register(app: typer.Typer) -> None:
             False, "--with-service", help="Also run the service (what `run` does) in-process."
         ),
         tick: float = typer.Option(15.0, help="With --with-service: seconds between looks."),
-        concurrency: int = typer.Option(4, help="With --with-service: accounts side by side."),
+        concurrency: int = typer.Option(
+            DEFAULT_CONCURRENCY, help="With --with-service: jobs side by side."
+        ),
         secure_cookies: bool = typer.Option(
             False,
             "--secure-cookies",

@@ -7,15 +7,16 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 import uvicorn
 
-from handy_alegra.http import Request
-from handy_alegra.simulators.routing import SimulatedTimeout, Simulator
+from handy_alegra.http import Request, Response
+from handy_alegra.simulators.faults import Faults
+from handy_alegra.simulators.routing import SimulatedTimeout
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,11 +24,26 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-class SimulatorApp:
-    """Routes ``/<prefix>/…`` to the simulator mounted at that prefix."""
+class Served(Protocol):
+    """What can be mounted: a simulator, or ``Tenants`` (many companies of one API)."""
 
-    def __init__(self, mounts: dict[str, Simulator]) -> None:
+    @property
+    def faults(self) -> Faults: ...
+
+    def handle(self, request: Request) -> Response: ...
+
+
+class SimulatorApp:
+    """Routes ``/<prefix>/…`` to the simulator mounted at that prefix.
+
+    ``latency``: seconds awaited before each request is handed to its simulator, without
+    holding a thread — for many requests in flight at once (the simulators' own
+    ``Faults.latency`` sleeps in one of the server's 40 worker threads, so that more than 40
+    requests in flight would queue)."""
+
+    def __init__(self, mounts: Mapping[str, Served], *, latency: float = 0.0) -> None:
         self.mounts = {"/" + prefix.strip("/"): sim for prefix, sim in mounts.items()}
+        self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -58,6 +74,8 @@ class SimulatorApp:
         url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         request = Request(scope["method"], url, headers=headers, content=body)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         try:
             response = await anyio.to_thread.run_sync(sim.handle, request)
         except SimulatedTimeout:

@@ -90,9 +90,14 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(str(url.database)).expanduser()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """``pool_size``: connections kept open (and as many more at a burst), for a process that
+    runs that many jobs side by side; SQLAlchemy's default (5 + 10) otherwise."""
     parsed = parse_url(url)
     path = sqlite_file(parsed)
+    pool: dict[str, Any] = (
+        {"pool_size": pool_size, "max_overflow": pool_size} if pool_size is not None else {}
+    )
     if parsed.get_backend_name() == "sqlite":
         if path is not None:
             if not path.parent.is_dir():
@@ -105,12 +110,14 @@ def make_engine(url: str) -> Engine:
             private_file(path)
             for companion in ("-wal", "-shm"):
                 tighten(path.with_name(path.name + companion))
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+            engine = create_engine(parsed, connect_args={"timeout": 30}, **pool)
+        else:  # in memory: one connection, no pool to size
+            engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
     try:
-        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **pool)
     except NoSuchModuleError:
         raise StoreError(
             f"{ENV} names an unsupported driver ({masked(url)!r}); {URL_HINT}"
@@ -203,9 +210,9 @@ class Store:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> Store:
+    def open(cls, url: str, *, migrate: bool = True, pool_size: int | None = None) -> Store:
         """Open (and migrate) the store; raises ``StoreError`` saying what to fix."""
-        engine = make_engine(url)
+        engine = make_engine(url, pool_size)
         try:
             if migrate:
                 upgrade(engine)
@@ -218,6 +225,13 @@ class Store:
                 raise StoreError(explain(exc, where(engine))) from exc
             raise
         return cls(engine)
+
+    def resize_pool(self, pool_size: int) -> None:
+        """A new engine with ``pool_size`` connections (before the jobs start)."""
+        old = self.engine
+        self.engine = make_engine(old.url.render_as_string(hide_password=False), pool_size)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        old.dispose()
 
     @property
     def dialect(self) -> str:

@@ -30,6 +30,8 @@ ALERT_AT_ONCE = frozenset({RunOutcome.CRASHED})
 #: Runs that say nothing of an account's health (a shutdown, or not over yet): alerts and
 #: the dashboard look past them to the run before.
 NEUTRAL_OUTCOMES = frozenset({RunOutcome.RUNNING, RunOutcome.STOPPED})
+#: Finished their work (a job whose runs ended so needs no failed-runs alert read).
+ENDED_WELL = frozenset({RunOutcome.OK, RunOutcome.PARTIAL})
 #: Ended before their work was done; the next run resumes it (``sync`` exits 3).
 RESUMABLE_OUTCOMES = frozenset({RunOutcome.INTERRUPTED, RunOutcome.STOPPED})
 

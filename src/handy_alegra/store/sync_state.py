@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, union
+from sqlalchemy import delete, insert, select, union, update
 from sqlalchemy.orm import Session
 
 from handy_alegra.mapping.verdict import Verdict
@@ -50,13 +50,12 @@ def finish_run(
     counts: dict[str, Any],
     message: str | None,
 ) -> None:
-    run = session.get(Run, run_id)
-    if run is None:
-        return
-    run.finished_at = now
-    run.outcome = outcome
-    run.counts = counts
-    run.message = message
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id)
+        .values(finished_at=now, outcome=outcome, counts=counts, message=message)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def drop_run(session: Session, run_id: int) -> None:
@@ -69,6 +68,27 @@ def drop_run(session: Session, run_id: int) -> None:
 def get_cursor(session: Session, account_id: int, name: str) -> datetime | None:
     row = session.get(Cursor, (account_id, name))
     return row.value if row else None
+
+
+def get_cursors(session: Session, account_id: int, names: Sequence[str]) -> dict[str, datetime]:
+    """Several cursors of one account in one read; those never set are absent."""
+    return dict(
+        session.execute(
+            select(Cursor.name, Cursor.value).where(
+                Cursor.account_id == account_id, Cursor.name.in_(names)
+            )
+        ).all()
+    )
+
+
+def move_cursors(session: Session, account_id: int, names: Sequence[str], value: datetime) -> None:
+    """Existing cursors to ``value`` (one statement, without reading them first)."""
+    session.execute(
+        update(Cursor)
+        .where(Cursor.account_id == account_id, Cursor.name.in_(names))
+        .values(value=value)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_cursor(session: Session, account_id: int, name: str, value: datetime) -> None:

@@ -93,7 +93,10 @@ class Run(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (Index("ix_runs_account_kind_started", "account_id", "kind", "started_at"),)
+    __table_args__ = (
+        Index("ix_runs_account_kind_started", "account_id", "kind", "started_at"),
+        Index("ix_runs_account_started", "account_id", "started_at"),
+    )
 
 
 class Verdict(Base):
@@ -114,7 +117,10 @@ class Verdict(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     desired: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    __table_args__ = (Index("ix_verdicts_run_kind_code", "run_id", "kind", "code"),)
+    __table_args__ = (
+        Index("ix_verdicts_run_kind_code", "run_id", "kind", "code"),
+        Index("ix_verdicts_account_kind_sync", "account_id", "kind", "sync", "reason"),
+    )
 
 
 class Snapshot(Base):
@@ -193,6 +199,7 @@ class OrderRecord(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "handy_id", name="uq_order_records_account_order"),
         Index("ix_order_records_account_status", "account_id", "status"),
+        Index("ix_order_records_status_account", "status", "account_id"),
     )
 
 
@@ -264,7 +271,7 @@ class Slot(Base):
 
     __table_args__ = (
         UniqueConstraint("account_id", "kind", "due_at", name="uq_slots_account_kind_due"),
-        Index("ix_slots_status", "status"),
+        Index("ix_slots_status_kind_due", "status", "kind", "due_at"),
     )
 
 

@@ -83,18 +83,23 @@ class SalesSync:
         self._held_lock = threading.Lock()
 
     def run(self) -> RunSummary:
+        self._worked: int | None = None  # records found open to work on, once known
         started = self.now()
         summary = RunSummary("sales", self.account.name, started_at=started)
 
         def count_pending(session: Session) -> None:
-            summary.counts["pending"] = len(records.ids_in(session, self.account.id, WORK))
+            # nothing was open to work on (and nothing read): nothing can be open now
+            summary.counts["pending"] = (
+                0 if self._worked == 0 else len(records.ids_in(session, self.account.id, WORK))
+            )
 
         with lifecycle.opened(
             self.store, self.account.id, summary, self.now, resumes=RESUMES, on_close=count_pending
         ):
             with self.store.session() as session:
-                since_created = self._since(session, CREATED)
-                since_deleted = self._since(session, DELETED)
+                cursors = state.get_cursors(session, self.account.id, (CREATED, DELETED))
+            since_created = self._since(cursors.get(CREATED))
+            since_deleted = self._since(cursors.get(DELETED))
             handler = OrderHandler(
                 alegra=self.alegra,
                 handy=self.handy,
@@ -108,10 +113,13 @@ class SalesSync:
             self._read_created(since_created, started, summary)
             self._read_deleted(since_deleted, started)
             with self.store.session() as session:  # every order read is recorded: move on
-                state.set_cursor(session, self.account.id, CREATED, started)
-                state.set_cursor(session, self.account.id, DELETED, started)
+                if len(cursors) == 2:
+                    state.move_cursors(session, self.account.id, (CREATED, DELETED), started)
+                else:
+                    for name in (CREATED, DELETED):
+                        state.set_cursor(session, self.account.id, name, started)
             with self.leases:
-                self._work(handler)
+                self._worked = self._work(handler)
                 self._wait_for_held(handler)
             self._report_held(summary)
             self._write_back(handler)
@@ -121,8 +129,7 @@ class SalesSync:
         if self.should_stop():
             raise Stopped
 
-    def _since(self, session: Session, cursor: str) -> datetime:
-        value = state.get_cursor(session, self.account.id, cursor)
+    def _since(self, value: datetime | None) -> datetime:
         return value - OVERLAP if value else self.account.sales_since
 
     # --- reading -------------------------------------------------------------------------------
@@ -211,9 +218,10 @@ class SalesSync:
             holder.detail = {**holder.detail, "cancelled_order": order.id}
 
     # --- working ---------------------------------------------------------------------------
-    def _work(self, handler: OrderHandler) -> None:
+    def _work(self, handler: OrderHandler) -> int:
         """Independent orders go ``workers`` at a time; edits and cancellations, which touch
-        the records of other versions, follow one by one once those are settled."""
+        the records of other versions, follow one by one once those are settled. Returns how
+        many records there were to work on."""
         with self.store.session() as session:
             rows = session.execute(
                 select(OrderRecord.id, OrderRecord.status, OrderRecord.edited_from)
@@ -229,6 +237,7 @@ class SalesSync:
             pass
         for record_id in serial:
             self._one(handler, record_id)
+        return len(rows)
 
     def _one(self, handler: OrderHandler, record_id: int) -> None:
         self._checkpoint()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -18,6 +18,7 @@ from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra_records import PriceList
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.scheduling import slots
+from handy_alegra.status import Health
 from handy_alegra.vault import Vault, VaultError
 from handy_alegra.web import auth, queries
 from handy_alegra.web.render import (
@@ -91,11 +92,33 @@ def home() -> Response:
 
 
 @router.get("/accounts")
-def accounts_page(request: Request) -> Response:
+def accounts_page(
+    request: Request,
+    name: str = "",
+    country: str = "",
+    health: str = "",
+    page_number: Annotated[str, Query(alias="page")] = "",
+) -> Response:
+    """The list, 50 to a page, narrowed by name (any part of it), country and health."""
     rt = runtime(request)
+    filters = queries.Filters(
+        name=name.strip()[:100],
+        country=country.upper() if country.upper() in COUNTRIES else "",
+        health=health if health in (*Health, "unhealthy") else "",
+        page=int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1,
+    )
     with rt.store.session() as session:
-        rows = queries.overview(session, rt.vault, rt.clock.now())
-    return page(request, "accounts.html", rows=rows, jobs=queries.JOBS)
+        listing = queries.overview(session, rt.clock.now(), filters)
+    return page(
+        request,
+        "accounts.html",
+        listing=listing,
+        rows=listing.rows,
+        jobs=queries.JOBS,
+        countries=COUNTRIES,
+        healths=tuple(Health),
+        page_size=queries.PAGE_SIZE,
+    )
 
 
 def _activation_page(

@@ -7,16 +7,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handy_alegra import accounts
 from handy_alegra.accounts import AccountConfig
-from handy_alegra.status import account_status, last_run
+from handy_alegra.status import UNHEALTHY, Health, account_status, glance, last_run
 from handy_alegra.store.statuses import WAITING
 from handy_alegra.store.tables import Run, Slot
-from handy_alegra.vault import Vault
 from handy_alegra.web.chart import Chart, runs_per_day
 
 JOBS = ("catalog", "customers", "sales")
@@ -48,24 +47,65 @@ def health(status: dict[str, Any]) -> str:
     return str(status["health"])
 
 
-def overview(session: Session, vault: Vault, now: datetime) -> list[AccountRow]:
-    rows = []
-    for account in accounts.load_all(session, vault):
-        status = account_status(session, account, now)
-        problems = status["problems"]
-        rows.append(
-            AccountRow(
-                name=account.name,
-                country=account.country,
-                paused=account.paused,
-                running=status["running"],
-                health=health(status),
-                last={k: (j["last_run"] or {}).get("outcome") for k, j in status["jobs"].items()},
-                orders=problems["orders"]["count"],
-                skipped=problems["products"]["count"] + problems["customers"]["count"],
-            )
+#: Accounts per page of the list.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the accounts list is narrowed to (the query string of ``/accounts``)."""
+
+    name: str = ""
+    country: str = ""  # "" | MX | CO
+    health: str = ""  # "" | ok | warn | bad | paused | unhealthy (warn or bad)
+    page: int = 1
+
+    def query(self, **changes: Any) -> str:
+        """The query string of these filters with ``changes`` (for links)."""
+        values = {**self.__dict__, **changes}
+        shown = {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
+        return urlencode(shown)
+
+
+@dataclass(frozen=True)
+class AccountsPage:
+    rows: list[AccountRow]
+    filters: Filters
+    matching: int  # accounts that pass the filters (on every page)
+    pages: int
+    by_health: dict[str, int]  # of the accounts that pass the name and country filters
+
+
+def overview(session: Session, now: datetime, filters: Filters | None = None) -> AccountsPage:
+    """One page of the accounts list: every account at a glance in two statements
+    (``status.glance``), filtered by name, country and health, 50 to a page."""
+    filters = filters or Filters()
+    found = glance(session, now, name=filters.name or None, country=filters.country or None)
+    by_health = Counter(g.health for g in found)
+    wanted = UNHEALTHY if filters.health == "unhealthy" else {filters.health}
+    chosen = [g for g in found if not filters.health or g.health in wanted]
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    rows = [
+        AccountRow(
+            name=g.name,
+            country=g.country,
+            paused=g.paused,
+            running=g.running,
+            health=g.health,
+            last=g.last,
+            orders=g.orders,
+            skipped=g.skipped,
         )
-    return rows
+        for g in chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    ]
+    return AccountsPage(
+        rows,
+        Filters(filters.name, filters.country, filters.health, page),
+        len(chosen),
+        pages,
+        {h: by_health.get(h, 0) for h in Health},
+    )
 
 
 @dataclass(frozen=True)
