@@ -153,8 +153,9 @@ def test_the_daily_job_prunes_the_accounts_old_history(
     dispatcher.run_once()
     old = clock.now() - timedelta(days=100)
     with rt.store.session() as session:
-        for account_id in (1, 2):
-            session.add(Run(account_id=account_id, kind="sales", started_at=old, counts={}))
+        for account_id in (1, 2):  # an old run, and a newer one of its kind (the latest of
+            for started in (old, clock.now()):  # each kind is kept, whatever the order of jobs)
+                session.add(Run(account_id=account_id, kind="sales", started_at=started, counts={}))
     clock.set(datetime(2026, 11, 3, 8, 0, 5, tzinfo=UTC))  # 03:00 in Bogotá: company1's daily
     dispatcher.run_once()
     dispatcher.shutdown()

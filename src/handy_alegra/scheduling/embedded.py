@@ -26,6 +26,7 @@ import structlog
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.jobs import Outcome, execute
+from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.sync.sales import worker_id
 
 log = structlog.get_logger("handy_alegra.service")
@@ -105,7 +106,7 @@ class Dispatcher:
             with self._lock:
                 self.outcomes.append(outcome)
                 self.counts[outcome.status] += 1
-                if outcome.status == "busy":  # another process runs the account: not again
+                if outcome.status == SlotStatus.BUSY:  # another process runs the account: not again
                     self._held.add(slot_id)  # before the next tick
             return outcome
         finally:

@@ -33,15 +33,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from handy_alegra.store.statuses import SETTLED, WAITING
 from handy_alegra.store.tables import Alert, OrderAttempt, OrderRecord, Run, Slot, WebhookEvent
 from handy_alegra.store.tables import Verdict as VerdictRow
 
 ENV = "HANDY_ALEGRA_RETENTION_DAYS"
 DEFAULT_DAYS = 90
-#: Order records in these states are done with: their attempts can go with the history.
-SETTLED = ("sent", "voided", "cancelled", "superseded")
-#: Slots still to run (or running) are never history.
-UNFINISHED = ("queued", "running")
 
 
 def retention_days(environ: dict[str, str] | None = None) -> int:
@@ -95,7 +92,7 @@ def prune(session: Session, account_id: int, now: datetime, days: int) -> Pruned
             delete(Slot).where(
                 Slot.account_id == account_id,
                 Slot.due_at < cutoff,
-                Slot.status.not_in(UNFINISHED),
+                Slot.status.not_in(WAITING),  # still to run: never history,
             )
         )
     )

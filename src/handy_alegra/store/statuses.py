@@ -72,6 +72,8 @@ UNSENT = (*OPEN, OrderStatus.NEEDS_ATTENTION)
 RETRYABLE = (OrderStatus.FAILED, OrderStatus.NEEDS_ATTENTION)
 #: A cancelled order in one of these needs nothing more.
 FINAL = (OrderStatus.VOIDED, OrderStatus.CANCELLED)
+#: Done with: their attempts can go with the history (``store.retention``).
+SETTLED = (OrderStatus.SENT, OrderStatus.VOIDED, OrderStatus.CANCELLED, OrderStatus.SUPERSEDED)
 #: Their remission (if any) is voided or about to be: not a live one.
 GOING = (*FINAL, OrderStatus.CANCELLING)
 
