@@ -49,8 +49,9 @@ def fleet(rt: Runtime, clock: ManualClock, n: int) -> None:
             for k, kind in enumerate(("catalog", "customers", "sales", "sales")):
                 last = k == 3
                 outcome = "interrupted" if last and health_of(i) == "bad" else "ok"
+                started = now - timedelta(minutes=40 - 10 * k)
                 session.add(Run(account_id=row.id, kind=kind, outcome=outcome, counts={},
-                                started_at=now - timedelta(minutes=40 - 10 * k)))  # fmt: skip
+                                started_at=started, finished_at=started))  # fmt: skip
             if health_of(i) == "warn":
                 session.add(OrderRecord(account_id=row.id, handy_id=str(i), status="failed",
                                         reason="no_rfc", detail={}, order={}, ordered_at=now,
