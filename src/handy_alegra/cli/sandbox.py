@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import typer
 
 from handy_alegra.clock import SystemClock
@@ -15,9 +17,7 @@ def faults_option(text: str, time_scale: float) -> Faults:
         faults = Faults.parse(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if time_scale != 1.0:
-        faults.time_scale = time_scale
-    return faults
+    return replace(faults, time_scale=time_scale) if time_scale != 1.0 else faults
 
 
 def describe(world: World, base_url: str) -> str:

@@ -87,7 +87,10 @@ class Resource(Protocol):
         """The Alegra records to judge (a ``RecordParseError`` for one that cannot be read)."""
         ...
 
-    def evaluate(self, record: Any) -> Verdict: ...
+    def judge(self) -> Callable[[Any], Verdict]:
+        """The pure rules for one record, with everything they need read now (the customers':
+        the sellers' current names). Every run and every webhook job asks for its own."""
+        ...
 
     def read_handy(
         self, window: tuple[datetime, datetime] | None
@@ -163,11 +166,9 @@ class KeyedSync:
         self.progress.phase(f"Reading Alegra {self.kind}s")
         groups: set[str] = set()
         page: list[Verdict] = []
+        judge = self.resource.judge()
         for record in self.resource.read_source():
-            if isinstance(record, RecordParseError):
-                verdict = unreadable(record)
-            else:
-                verdict = self.resource.evaluate(record)
+            verdict = unreadable(record) if isinstance(record, RecordParseError) else judge(record)
             if verdict.sync:
                 group = verdict.desired.get(self.resource.group_field)
                 if isinstance(group, str):
