@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from handy_alegra import reasons
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.store.statuses import OrderStatus, RecordOutcome
-from handy_alegra.store.sync_state import from_json
 from handy_alegra.store.tables import HandyRecord, OrderAttempt, OrderRecord, Run, Verdict
 
 TEXT = {
@@ -179,7 +178,7 @@ def _verdict_line(
         )
         also = [reasons.label(code, lang) for code in verdict.detail.get("also", [])]
         return text + (f" ({t['also']}: {', '.join(also)})" if also else "")
-    desired = from_json(verdict.desired)
+    desired = verdict.desired
     parts: list[str] = []
     if kind == "product":
         iva = t["iva"].format(iva=verdict.detail["iva"]) if verdict.detail.get("iva") else ""

@@ -202,7 +202,7 @@ def sync_one(
                     r.sync,
                     r.reason,
                     r.detail,
-                    state.from_json(r.desired),
+                    r.desired,
                 )
                 for r in rows
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -104,12 +105,17 @@ def test_decimals_and_datetimes_stay_exact(database_url: str) -> None:
         account_id = session.scalar(select(Account.id))
         assert account_id is not None
         row = sync_state.record_for(session, account_id, "product", "ACE-1")
-        row.known = sync_state.to_json({"price": Decimal("86.206897"), "enabled": True})
+        row.known = {"price": Decimal("86.206897"), "enabled": True}
         sync_state.set_cursor(session, account_id, "handy_products", NOW)
     with store.session() as session:
         row2 = session.get(HandyRecord, (account_id, "product", "ACE-1"))
         assert row2 is not None
-        assert sync_state.from_json(row2.known) == {"price": Decimal("86.206897"), "enabled": True}
+        assert row2.known == {"price": Decimal("86.206897"), "enabled": True}
+        on_disk = session.execute(
+            text("SELECT known FROM handy_records WHERE code = 'ACE-1'")
+        ).scalar_one()
+        kept = json.loads(on_disk) if isinstance(on_disk, str) else on_disk
+        assert kept == {"price": "$dec:86.206897", "enabled": True}  # the encoding of old rows
         assert sync_state.get_cursor(session, account_id, "handy_products") == NOW
     store.dispose()
 

@@ -349,10 +349,10 @@ class KeyedSync:
     ) -> None:
         if snapshot is not None:
             row.handy_id = snapshot.get("_id") or row.handy_id
-            row.known = state.to_json({k: v for k, v in snapshot.items() if k != "_id"})
+            row.known = {k: v for k, v in snapshot.items() if k != "_id"}
         if isinstance(result, HandyView):
             row.handy_id = result.handy_id or row.handy_id
-            row.known = state.to_json(result.fields)
+            row.known = dict(result.fields)
             row.managed = True
             row.outcome, row.reason = EFFECT[action.kind], action.reason
             row.detail, row.run_id, row.changed_at = dict(action.detail), run_id, self.now()
@@ -374,7 +374,7 @@ def _known(snapshot: dict[str, Any] | None, record: HandyRecord | None) -> Known
     if snapshot is not None:
         return Known({k: v for k, v in snapshot.items() if k != "_id"}, managed)
     if record is not None and record.handy_id is not None:
-        return Known(state.from_json(record.known), managed)
+        return Known(dict(record.known), managed)
     return None
 
 
