@@ -7,9 +7,9 @@ and English. ``HANDY_ALEGRA_LANG=en`` switches the command line to English.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from handy_alegra.settings import load_settings
 from handy_alegra.store.statuses import RunOutcome
 
 LANGS = ("es", "en")
@@ -201,8 +201,8 @@ def outcome_meaning(outcome: str, lang: str | None = None) -> str | None:
 
 
 def language() -> str:
-    lang = (os.environ.get("HANDY_ALEGRA_LANG") or "es").lower()[:2]
-    return lang if lang in LANGS else "es"
+    """The language of the command line and alerts: the ``lang`` setting."""
+    return load_settings().lang
 
 
 def label(code: str | None, lang: str | None = None) -> str:

@@ -169,7 +169,7 @@ def test_removing_an_account_removes_its_state(database_url: str) -> None:
 
 
 def test_the_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
-    settings = Settings(tmp_path / "home", "sqlite://", None)
+    settings = Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None)
     vault = Vault.from_settings(settings)
     assert settings.key_file.stat().st_mode & 0o777 == 0o600
     token = vault.encrypt("x")
@@ -191,9 +191,9 @@ def test_a_new_sqlite_store_is_private_and_an_existing_open_one_is_made_private(
     assert old.stat().st_mode & 0o777 == 0o600
     assert "file_made_private" in capsys.readouterr().err
     key_file = tmp_path / "home" / "secret.key"
-    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    Vault.from_settings(Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None))
     key_file.chmod(0o644)
-    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    Vault.from_settings(Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None))
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 

@@ -23,7 +23,9 @@ runner = CliRunner()
 
 @pytest.fixture
 def rt(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = Runtime(Settings(tmp_path, sqlite_url, None), clock=clock)
+    runtime = Runtime(
+        Settings(home=tmp_path, database_url=sqlite_url, secret_key=None), clock=clock
+    )
     yield runtime
     runtime.close()
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import SecretStr
 from rich.table import Table
 
 from handy_alegra import accounts, activation, doctor
@@ -16,9 +17,18 @@ from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.mapping.clients import DEFAULT_REGIME
+from handy_alegra.settings import load_settings
 from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _ask(what: str) -> str:
+    return str(typer.prompt(what, hide_input=True))
 
 
 def parse_since(text: str | None, timezone: str) -> datetime | None:
@@ -39,19 +49,11 @@ def add(
     ),
     country: str = typer.Option(..., help="MX or CO."),
     alegra_email: str = typer.Option(..., help="The Alegra user (e-mail) of the API token."),
-    alegra_token: str = typer.Option(
-        ...,
-        envvar="HANDY_ALEGRA_ALEGRA_TOKEN",
-        prompt=True,
-        hide_input=True,
-        help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked).",
+    alegra_token: str | None = typer.Option(
+        None, help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked)."
     ),
-    handy_token: str = typer.Option(
-        ...,
-        envvar="HANDY_ALEGRA_HANDY_TOKEN",
-        prompt=True,
-        hide_input=True,
-        help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked).",
+    handy_token: str | None = typer.Option(
+        None, help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked)."
     ),
     price_list: str = typer.Option(
         ..., help="Alegra price list for Handy's price: id or exact name."
@@ -94,7 +96,14 @@ def add(
         handy-alegra accounts add acme --country MX --alegra-email a@acme.mx --price-list Mayoreo
     """
     rt = runtime(ctx)
-    creds = Credentials(alegra_email, alegra_token, handy_token, alegra_url, handy_url)
+    given = load_settings()
+    creds = Credentials(
+        alegra_email,
+        alegra_token or _secret(given.alegra_token) or _ask("Alegra token"),
+        handy_token or _secret(given.handy_token) or _ask("Handy token"),
+        alegra_url,
+        handy_url,
+    )
     with reported():
         try:
             config, checked = activation.activate(
@@ -171,10 +180,10 @@ def edit(
     name: str,
     alegra_email: str | None = typer.Option(None),
     alegra_token: str | None = typer.Option(
-        None, envvar="HANDY_ALEGRA_ALEGRA_TOKEN", help="New Alegra token (or env)."
+        None, help="New Alegra token (or env HANDY_ALEGRA_ALEGRA_TOKEN)."
     ),
     handy_token: str | None = typer.Option(
-        None, envvar="HANDY_ALEGRA_HANDY_TOKEN", help="New Handy token (or env)."
+        None, help="New Handy token (or env HANDY_ALEGRA_HANDY_TOKEN)."
     ),
     price_list: str | None = typer.Option(None, help="Id or exact name."),
     all_items: bool | None = typer.Option(None, "--all-items/--inventoriable-only"),
@@ -210,6 +219,9 @@ def edit(
         handy-alegra accounts edit acme --price-list General --all-items
     """
     rt = runtime(ctx)
+    given = load_settings()
+    alegra_token = alegra_token or _secret(given.alegra_token)
+    handy_token = handy_token or _secret(given.handy_token)
     with reported():
         with rt.store.session() as session:
             current = accounts.load(session, rt.vault, name)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from handy_alegra import activation, explain, operators
@@ -16,7 +17,7 @@ from handy_alegra.cli.common import RichProgress, console, print_summary
 from handy_alegra.clock import SystemClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.settings import Settings
+from handy_alegra.settings import load_settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world, seed_orders
 from handy_alegra.store.statuses import OrderStatus
@@ -52,8 +53,12 @@ def register(app: typer.Typer) -> None:
         server = serve_in_thread(
             SimulatorApp({"alegra": world.alegra, "handy": world.handy}), port=port
         )
-        settings = Settings(
-            folder, f"sqlite:///{folder / 'demo.sqlite3'}", Fernet.generate_key().decode()
+        settings = load_settings().model_copy(
+            update={
+                "home": folder,
+                "database_url": f"sqlite:///{folder / 'demo.sqlite3'}",
+                "secret_key": SecretStr(Fernet.generate_key().decode()),
+            }
         )
         rt = Runtime(settings, clock=clock)
         try:

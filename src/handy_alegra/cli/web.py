@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import threading
@@ -17,17 +16,17 @@ from rich.table import Table
 from handy_alegra import accounts, operators
 from handy_alegra.cli.common import console, fail, reported, runtime
 from handy_alegra.scheduling.embedded import Dispatcher
-
-PASSWORD_ENV = "HANDY_ALEGRA_OPERATOR_PASSWORD"
+from handy_alegra.settings import load_settings
 
 group = typer.Typer(help="People who may log in to the dashboard.", no_args_is_help=True)
 
 
 def _password(prompt: str) -> str:
-    """From the environment (scripts), else a hidden prompt asked twice."""
-    given = os.environ.get(PASSWORD_ENV)
-    if given:
-        return given
+    """From the settings (HANDY_ALEGRA_OPERATOR_PASSWORD: scripts), else a hidden prompt asked
+    twice."""
+    given = load_settings().operator_password
+    if given is not None:
+        return given.get_secret_value()
     return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
 
 
@@ -154,12 +153,12 @@ def register(app: typer.Typer) -> None:
             "--secure-cookies",
             help="Behind TLS: cookies over HTTPS only, and browsers told to keep to HTTPS.",
         ),
-        session_idle_minutes: int = typer.Option(
-            30,
-            envvar="HANDY_ALEGRA_SESSION_IDLE_MINUTES",
+        session_idle_minutes: int | None = typer.Option(
+            None,
             min=1,
             max=12 * 60,
-            help="A dashboard session unused this long ends.",
+            help="A dashboard session unused this long ends (default: "
+            "HANDY_ALEGRA_SESSION_IDLE_MINUTES, else 30).",
         ),
     ) -> None:
         """Serve the dashboard, /healthz, /metrics and the Alegra webhook receiver.
@@ -178,7 +177,9 @@ def register(app: typer.Typer) -> None:
             web = create_app(
                 rt,
                 https_only=secure_cookies,
-                session_idle=timedelta(minutes=session_idle_minutes),
+                session_idle=timedelta(
+                    minutes=session_idle_minutes or rt.settings.session_idle_minutes
+                ),
             )
             with rt.store.session() as session:  # a wrong key refuses to start
                 accounts.check_key(session, rt.vault)

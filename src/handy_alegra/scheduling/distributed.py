@@ -103,7 +103,7 @@ def schedule_once(runtime: Runtime, app: procrastinate.App) -> int:
 
 def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
     """Tick until SIGTERM/SIGINT. Any number may run: slots are made once."""
-    app = make_app(runtime.settings.database_url)
+    app = make_app(runtime.settings.store_url)
     stopping = threading.Event()
     _on_signals(stopping)
     with app.open():
@@ -121,7 +121,7 @@ def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
 def run_worker(runtime: Runtime, concurrency: int = 4) -> None:
     """Run slots until SIGTERM/SIGINT; the jobs in hand stop at their next checkpoint, then
     the worker exits."""
-    app = make_app(runtime.settings.database_url)
+    app = make_app(runtime.settings.store_url)
     with app.open():
         ensure_schema(runtime.store, app)
     asyncio.run(_work(app, concurrency))

@@ -110,7 +110,12 @@ def execute(
 def _alert(runtime: Runtime, account: AccountConfig) -> None:
     """Open or clear the account's alerts (still under its lease: one evaluator at a time)."""
     try:
-        alerts.run(runtime.store.session, account, runtime.clock.now(), mailer=alerts.smtp_mailer())
+        alerts.run(
+            runtime.store.session,
+            account,
+            runtime.clock.now(),
+            mailer=alerts.smtp_mailer(runtime.settings),
+        )
     except Exception:  # an alert that cannot be sent must not fail the job
         log.exception("alerts_failed")
 

@@ -85,7 +85,8 @@ def settings(request: Request) -> AuthSettings:
 def session_key(rt: Runtime) -> str:
     """The cookie-signing key, derived from the deployment's secret key (or key file), so that
     every process of one deployment agrees and nothing new needs keeping."""
-    base = rt.settings.secret_key
+    key = rt.settings.secret_key
+    base = key.get_secret_value() if key else ""
     if not base:
         rt.vault  # noqa: B018 — creates the key file on first use
         base = rt.settings.key_file.read_text().strip()
