@@ -56,6 +56,12 @@ def rt(
     runtime.close()
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the command line's refusals in English."""
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")
+
+
 def cli(rt: Runtime, *args: str) -> Any:
     return runner.invoke(app, list(args), obj=rt, catch_exceptions=False)
 

@@ -87,5 +87,5 @@ def main() -> None:
         line = common.one_line(exc)
         if line is None or common.DEBUG.get():
             raise
-        common.errors.print(f"[bold red]error:[/] {line}", highlight=False)
+        common.errors.print(f"[bold red]{common.say('cli.error')}:[/] {line}", highlight=False)
         raise SystemExit(common.EXIT_USAGE) from None

@@ -6,7 +6,7 @@ import typer
 from cryptography.fernet import Fernet
 
 from handy_alegra import accounts
-from handy_alegra.cli.common import console, reported, runtime
+from handy_alegra.cli.common import console, reported, runtime, say
 
 db = typer.Typer(help="The state store.", no_args_is_help=True)
 secrets = typer.Typer(help="The key that encrypts stored tokens.", no_args_is_help=True)
@@ -23,7 +23,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     rt = runtime(ctx)
     with reported():
         place = rt.store.where  # opening the store migrates it
-    console.print(f"The store is up to date ({place}).", highlight=False)
+    console.print(say("cli.db.up_to_date", place=place), highlight=False)
 
 
 @secrets.command("generate-key")
@@ -42,7 +42,7 @@ def rotate(ctx: typer.Context) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         count = accounts.rotate_secrets(session, rt.vault)
-    console.print(f"Re-encrypted the tokens of {count} account(s).", highlight=False)
+    console.print(say("cli.secrets.rotated", count=count), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,8 +13,8 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from handy_alegra import accounts, operators
-from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra import accounts, messages, operators
+from handy_alegra.cli.common import console, fail, reported, runtime, say
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.settings import load_settings
 
@@ -27,7 +27,7 @@ def _password(prompt: str) -> str:
     given = load_settings().operator_password
     if given is not None:
         return given.get_secret_value()
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    return str(typer.prompt(say(prompt), hide_input=True, confirmation_prompt=True))
 
 
 @group.command("add")
@@ -44,10 +44,10 @@ def add(
         handy-alegra operators add maria --language es
     """
     rt = runtime(ctx)
-    password = _password("Password")
+    password = _password("cli.operators.password")
     with reported(), rt.store.session() as session:
         operators.add(session, username, password, now=rt.clock.now(), language=language)
-    console.print(f"Operator {username} added.", highlight=False)
+    console.print(say("cli.operators.added", name=username), highlight=False)
 
 
 @group.command("passwd")
@@ -59,12 +59,10 @@ def passwd(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
         handy-alegra operators passwd maria
     """
     rt = runtime(ctx)
-    password = _password("New password")
+    password = _password("cli.operators.new_password")
     with reported(), rt.store.session() as session:
         ended = operators.set_password(session, username, password)
-    console.print(
-        f"Password of {username} changed; {ended} open session(s) ended.", highlight=False
-    )
+    console.print(say("cli.operators.passwd", name=username, count=ended), highlight=False)
 
 
 @group.command("list")
@@ -76,12 +74,13 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("username", "language", "state", "sessions", "added")
+    columns = ("username", "language", "state", "sessions", "added")
+    table = Table(*(say(f"cli.operators.col.{c}") for c in columns))
     for row in rows:
         table.add_row(
             str(row["username"]),
             str(row["language"]),
-            str(row["state"]),
+            messages.word("state", row["state"]),
             str(row["sessions"]),
             str(row["created_at"])[:16],
         )
@@ -102,10 +101,10 @@ def remove(
     """
     rt = runtime(ctx)
     if not yes:
-        typer.confirm(f"Remove the operator {username!r}?", abort=True)
+        typer.confirm(say("cli.operators.confirm_remove", name=username), abort=True)
     with reported(), rt.store.session() as session:
         operators.remove(session, username)
-    console.print(f"Operator {username} removed.", highlight=False)
+    console.print(say("cli.operators.removed", name=username), highlight=False)
 
 
 @group.command("disable")
@@ -129,10 +128,8 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         ended = operators.set_disabled(session, username, disabled, now=rt.clock.now())
-    ending = f"; {ended} open session(s) ended" if disabled else ""
-    console.print(
-        f"Operator {username} {'disabled' if disabled else 'enabled'}{ending}.", highlight=False
-    )
+    key = "cli.operators.disabled" if disabled else "cli.operators.enabled"
+    console.print(say(key, name=username, count=ended), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -187,7 +184,7 @@ def register(app: typer.Typer) -> None:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             sock = socket.create_server((host, port), family=family)
         except OSError as exc:
-            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+            fail(say("cli.serve.cannot_listen", host=host, port=port, error=exc.strerror))
         config = uvicorn.Config(web, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
         dispatcher = Dispatcher(rt, concurrency=concurrency) if with_service else None
@@ -206,8 +203,8 @@ def register(app: typer.Typer) -> None:
         signal.signal(signal.SIGINT, stop)
         shown_host = f"[{host}]" if ":" in host else host
         console.print(
-            f"Dashboard on http://{shown_host}:{sock.getsockname()[1]}"
-            + (" (with the service)" if dispatcher else ""),
+            say("cli.serve.listening", host=shown_host, port=sock.getsockname()[1])
+            + (say("cli.serve.with_service") if dispatcher else ""),
             highlight=False,
         )
         try:

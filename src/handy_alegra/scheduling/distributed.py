@@ -21,6 +21,7 @@ import structlog
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
+from handy_alegra.messages import Refusal
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.jobs import execute
@@ -38,7 +39,7 @@ _SCHEMA_LOCK = 7_246_115_002
 def conninfo(database_url: str) -> str:
     url = normalize_url(database_url)
     if not url.startswith("postgresql+psycopg://"):
-        raise ValueError("scale-out needs PostgreSQL: set HANDY_ALEGRA_DATABASE_URL=postgresql://…")
+        raise Refusal("error.scale_out")
     return "postgresql://" + url[len("postgresql+psycopg://") :]
 
 
