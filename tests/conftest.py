@@ -121,7 +121,7 @@ HANDY_SIM = "https://handy.sim/api/v2"
 
 
 def make_runtime(world: World, url: str, tmp_path: Path, clock: ManualClock) -> Runtime:
-    settings = Settings(tmp_path, url, Fernet.generate_key().decode())
+    settings = Settings(home=tmp_path, database_url=url, secret_key=Fernet.generate_key().decode())
     transports = {
         "https://alegra.sim": MockTransport(world.alegra.handle),
         "https://handy.sim": MockTransport(world.handy.handle),

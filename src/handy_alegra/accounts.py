@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 from handy_alegra import urls
 from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.mapping.clients import DEFAULT_REGIME
+from handy_alegra.messages import Refusal, Said
 from handy_alegra.settings import SECRET_KEY_ENV
 from handy_alegra.store.tables import Account
 from handy_alegra.vault import Vault, VaultError
 
 
-class AccountError(Exception):
-    """A problem with an account that the operator must fix; the message says how."""
+class AccountError(Refusal):
+    """A problem with an account that the operator must fix; the message (a catalog key and
+    its values) says how."""
 
 
 #: The countries whose rules this service knows.
@@ -38,14 +40,14 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NAME_RULE = (
     "1 to 64 characters: letters without accents, digits, '.', '_' or '-', starting with a "
     "letter or a digit"
-)
+)  # the --help of `accounts add` (help texts are English); refusals: error.account_name_rule
 
 
 def check_name(name: str) -> str:
     """The account name, trimmed, or ``AccountError`` (shared by every command and page)."""
     trimmed = name.strip()
     if not NAME.fullmatch(trimmed):
-        raise AccountError(f"{name!r} is not a valid account name: use {NAME_RULE}")
+        raise AccountError("error.account_name", name=name, rule=Said("error.account_name_rule"))
     return trimmed
 
 
@@ -53,16 +55,16 @@ def check_country(country: str) -> str:
     """``MX`` or ``CO`` (any case), else ``AccountError``."""
     code = country.strip().upper()
     if code not in COUNTRIES:
-        raise AccountError(f"{country!r} is not a supported country: use {' or '.join(COUNTRIES)}")
+        raise AccountError("error.country", country=country)  # the words name COUNTRIES
     return code
 
 
 def check_url(url: str, what: str, *, allow_insecure: bool = False) -> str:
     """An API or public base URL, trimmed, or ``AccountError`` saying what is wrong: https, or
-    plain http to loopback only (``urls``)."""
+    plain http to loopback only (``urls``). ``what``: ``alegra``, ``handy`` or ``public``."""
     found = urls.problem(url, allow_insecure=allow_insecure)
     if found is not None:
-        raise AccountError(f"{what}: {found}")
+        raise AccountError("error.url", what=Said(f"error.url.{what}"), problem=found)
     return url.strip()
 
 
@@ -188,8 +190,8 @@ def find_row(session: Session, name: str) -> Account:
     row = session.scalar(select(Account).where(Account.name == name))
     if row is None:
         names = session.scalars(select(Account.name).order_by(Account.name)).all()
-        known = ", ".join(names) if names else "none yet (add one with `handy-alegra accounts add`)"
-        raise AccountError(f"there is no account named {name!r}; accounts: {known}")
+        known = ", ".join(names) if names else Said("error.no_accounts_yet")
+        raise AccountError("error.no_account", name=name, known=known)
     return row
 
 
@@ -219,7 +221,7 @@ def insert(
     **settings: Any,
 ) -> Account:
     if session.scalar(select(Account.id).where(Account.name == name)) is not None:
-        raise AccountError(f"an account named {name!r} already exists; use `accounts edit`")
+        raise AccountError("error.account_exists", name=name)
     row = Account(
         name=name,
         alegra_token=vault.encrypt(alegra_token),
@@ -247,7 +249,7 @@ def update(
     row = find_row(session, name)
     unknown = set(changes) - set(EDITABLE) - {"paused"}
     if unknown:
-        raise AccountError(f"cannot change {', '.join(sorted(unknown))}")
+        raise AccountError("error.cannot_change", fields=", ".join(sorted(unknown)))
     for key, value in changes.items():
         setattr(row, key, value)
     if "webhook_token" in changes:
@@ -273,9 +275,7 @@ def remember_external_id_form(session: Session, account_id: int, kind: str, form
 def parse_regime(text: str) -> str:
     value = text.strip().upper()
     if value not in CO_REGIMES:
-        raise AccountError(
-            f"unknown Colombian regime {text!r}; use one of: {', '.join(CO_REGIMES)}"
-        )
+        raise AccountError("error.regime", regime=text, regimes=", ".join(CO_REGIMES))
     return value
 
 

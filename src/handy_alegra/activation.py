@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handy_alegra import accounts, doctor
@@ -22,6 +22,7 @@ from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import Named
 from handy_alegra.errors import ApiError, AuthenticationError, TransientError
 from handy_alegra.mapping.clients import DEFAULT_REGIME
+from handy_alegra.messages import Said
 from handy_alegra.runtime import Runtime
 
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
@@ -34,11 +35,44 @@ class ActivationError(AccountError):
 
 @dataclass(frozen=True)
 class Credentials:
+    """What reaches both APIs for one company. Made by ``given`` (what a person typed: a
+    command's options, the activation form, the demo) or ``of`` (an account's, with changes):
+    trimmed, and the production URLs when none is given."""
+
     alegra_email: str
     alegra_token: str
     handy_token: str
     alegra_url: str = ALEGRA_URL
     handy_url: str = HANDY_URL
+
+    @classmethod
+    def given(
+        cls,
+        alegra_email: str,
+        alegra_token: str,
+        handy_token: str,
+        alegra_url: str | None = None,
+        handy_url: str | None = None,
+    ) -> Credentials:
+        return cls(
+            alegra_email.strip(),
+            alegra_token.strip(),
+            handy_token.strip(),
+            (alegra_url or "").strip() or ALEGRA_URL,
+            (handy_url or "").strip() or HANDY_URL,
+        )
+
+    @classmethod
+    def of(cls, account: AccountConfig, **changes: str | None) -> Credentials:
+        """The account's credentials, with the non-empty ``changes`` (same names) instead."""
+        current = {
+            "alegra_email": account.alegra_email,
+            "alegra_token": account.alegra_token.get_secret_value(),
+            "handy_token": account.handy_token.get_secret_value(),
+            "alegra_url": account.alegra_url,
+            "handy_url": account.handy_url,
+        }
+        return cls.given(**{k: changes.get(k) or v for k, v in current.items()})
 
 
 @dataclass(frozen=True)
@@ -47,13 +81,16 @@ class Checked:
     company_country: str | None
     price_list: PriceList
     warehouse: Warehouse | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Said] = field(default_factory=list)
     probes: list[doctor.Check] = field(default_factory=list)  # the guessed Handy endpoints
     categories_checked: bool = False  # Colombia: Handy's person categories were found
 
     def all_warnings(self, lang: str | None = None) -> list[str]:
         """The warnings, then one line per guessed Handy endpoint that Handy refused."""
-        return [*self.warnings, *(p.line(lang) for p in self.probes if p.failed)]
+        return [
+            *(w.text(lang) for w in self.warnings),
+            *(p.line(lang) for p in self.probes if p.failed),
+        ]
 
 
 def check(
@@ -71,35 +108,27 @@ def check(
     Raises ``ActivationError`` with what to fix (Handy's lines in ``lang``)."""
     country = _checked(accounts.check_country, country)
     alegra, handy = _clients(runtime, creds)
-    warnings: list[str] = []
-    company = _call(
-        "Alegra",
-        alegra.company,
-        "check the user e-mail and the API token (Alegra › Configuración › API – Integraciones "
-        "con otros sistemas)",
-    )
+    warnings: list[Said] = []
+    company = _call("Alegra", alegra.company, "error.fix.alegra_credentials")
     token = doctor.handy_token(handy)  # on the endpoint Handy documents for it
     if token.failed:
-        raise ActivationError(token.line(lang))
+        raise ActivationError("error.check", check=token)
     probes = doctor.handy_guesses(handy)
     if company.country and company.country != country:
-        warnings.append(
-            f"the Alegra company is from {company.country} but the account says {country}; "
-            f"country-specific rules follow {country}"
-        )
-    lists = [p for p in _call("Alegra", alegra.list_price_lists, "") if isinstance(p, PriceList)]
+        warnings.append(Said("warning.country_differs", found=company.country, wanted=country))
+    lists = [p for p in _call("Alegra", alegra.list_price_lists) if isinstance(p, PriceList)]
     chosen = resolve_price_list(lists, price_list)
     if chosen.status != "active":
-        warnings.append(f"the price list {chosen.name!r} is {chosen.status} in Alegra")
+        warnings.append(Said("warning.price_list_status", name=chosen.name, status=chosen.status))
     found_warehouse = None
     if warehouse:
-        stores = _call("Alegra", alegra.list_warehouses, "")
+        stores = _call("Alegra", alegra.list_warehouses)
         found_warehouse = resolve_warehouse(
             [w for w in stores if isinstance(w, Warehouse)], warehouse
         )
     categories_checked = False
     if country == "CO" and not any(p.key == "handy.customerCategory" and p.failed for p in probes):
-        categories = _call("Handy", handy.list_customer_categories, "")
+        categories = _call("Handy", handy.list_customer_categories)
         check_person_categories([c for c in categories if isinstance(c, Named)])
         categories_checked = True
     return Checked(
@@ -117,41 +146,41 @@ def _checked(check: Callable[..., str], *args: str, **options: bool) -> str:
     try:
         return check(*args, **options)
     except AccountError as exc:
-        raise ActivationError(str(exc)) from None
+        raise ActivationError(exc.key, **exc.values) from None
 
 
 def _clients(runtime: Runtime, creds: Credentials) -> tuple[AlegraClient, HandyClient]:
     """The two API clients, once both base URLs are safe to send the tokens to."""
     insecure = runtime.settings.allow_insecure_http
-    alegra_url = _checked(
-        accounts.check_url, creds.alegra_url, "the Alegra API URL", allow_insecure=insecure
-    )
-    handy_url = _checked(
-        accounts.check_url, creds.handy_url, "the Handy API URL", allow_insecure=insecure
-    )
+    alegra_url = _checked(accounts.check_url, creds.alegra_url, "alegra", allow_insecure=insecure)
+    handy_url = _checked(accounts.check_url, creds.handy_url, "handy", allow_insecure=insecure)
     return (
         runtime.alegra_client(alegra_url, creds.alegra_email, creds.alegra_token),
         runtime.handy_client(handy_url, creds.handy_token),
     )
 
 
-def _call(api: str, call: Callable[[], T], fix: str) -> T:
+def _call(api: str, call: Callable[[], T], fix: str | None = None) -> T:
+    """``call()``; an API's refusal is an ``ActivationError`` saying what to fix (``fix``: the
+    catalog key of the hint for refused credentials)."""
     try:
         return call()
     except AuthenticationError as exc:
         status = f" ({exc.status})" if exc.status else ""
-        hint = f": {fix}" if fix else ""
-        raise ActivationError(f"{api} refused the credentials{status}{hint}") from None
+        hint: str | Said = Said(fix) if fix else ""
+        raise ActivationError(
+            "error.refused_credentials", api=api, status=status, hint=hint
+        ) from None
     except TransientError as exc:
-        raise ActivationError(f"could not reach {api}: {exc.message}; try again later") from None
+        raise ActivationError("error.unreachable", api=api, message=exc.message) from None
     except ApiError as exc:
-        raise ActivationError(f"{api} answered an error: {exc}") from None
+        raise ActivationError("error.api", api=api, error=str(exc)) from None
 
 
 def price_lists(runtime: Runtime, creds: Credentials) -> list[PriceList]:
     """The company's price lists (for a drop-down), checking the Alegra credentials."""
     alegra, _ = _clients(runtime, creds)
-    found = _call("Alegra", alegra.list_price_lists, "check the user e-mail and the API token")
+    found = _call("Alegra", alegra.list_price_lists, "error.fix.alegra_user")
     return [p for p in found if isinstance(p, PriceList)]
 
 
@@ -163,11 +192,9 @@ def resolve_price_list(lists: list[PriceList], wanted: str) -> PriceList:
             return found[0]
         if len(found) > 1:
             ids = ", ".join(p.id for p in found)
-            raise ActivationError(
-                f"several price lists are named {wanted!r} (ids {ids}); use the id"
-            )
-    existing = "; ".join(f"{p.id} — {p.name}" for p in lists) or "none"
-    raise ActivationError(f"no Alegra price list has the id or name {wanted!r}. Lists: {existing}")
+            raise ActivationError("error.price_list_ambiguous", name=wanted, ids=ids)
+    existing = "; ".join(f"{p.id} — {p.name}" for p in lists) or Said("error.none")
+    raise ActivationError("error.price_list_unknown", name=wanted, existing=existing)
 
 
 def resolve_warehouse(warehouses: list[Warehouse], wanted: str) -> Warehouse:
@@ -177,37 +204,29 @@ def resolve_warehouse(warehouses: list[Warehouse], wanted: str) -> Warehouse:
     ):
         if len(found) == 1:
             return found[0]
-    existing = "; ".join(f"{w.id} — {w.name}" for w in warehouses) or "none"
-    raise ActivationError(
-        f"no Alegra warehouse has the id or name {wanted!r}. Warehouses: {existing}"
-    )
+    existing = "; ".join(f"{w.id} — {w.name}" for w in warehouses) or Said("error.none")
+    raise ActivationError("error.warehouse_unknown", name=wanted, existing=existing)
 
 
 def check_person_categories(categories: list[Named]) -> None:
     present = {c.description for c in categories}
     for name in PERSON_CATEGORIES:
         if name not in present:
-            raise ActivationError(
-                f"Handy has no customer category named {name!r}, which Colombian accounts need "
-                "to tell legal entities from natural persons. Create it in Handy (Clientes › "
-                f"Categorías) with exactly that name, accent included, then try again."
-            )
+            raise ActivationError("error.person_category", name=name)
 
 
 def parse_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ActivationError(
-            f"unknown time zone {name!r} (use an IANA name such as America/Mexico_City)"
-        ) from None
+        raise ActivationError("error.timezone", zone=name) from None
     return name
 
 
 def parse_daily_at(text: str) -> str:
     hour, _, minute = text.strip().partition(":")
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-        raise ActivationError(f"the daily time must be HH:MM (24 h), not {text!r}")
+        raise ActivationError("error.daily_at", text=text)
     return f"{int(hour):02d}:{int(minute):02d}"
 
 
@@ -236,10 +255,12 @@ def activate(
     colombia_regime = accounts.parse_regime(colombia_regime)
     daily_at = parse_daily_at(daily_at)
     if sales_every < 1:
-        raise ActivationError("the sales interval must be at least 1 minute")
+        raise ActivationError(
+            "error.whole", what=Said("error.what.sales_every"), minimum=1, text=str(sales_every)
+        )
     with runtime.store.session() as session:
         if name in accounts.names(session):
-            raise ActivationError(f"an account named {name!r} already exists; use `accounts edit`")
+            raise ActivationError("error.account_exists", name=name)
     checked = check(runtime, creds, country=country, price_list=price_list, warehouse=warehouse)
     now = runtime.clock.now()
     with runtime.store.session() as session:
@@ -270,3 +291,156 @@ def activate(
         )
         config = accounts.to_config(row, runtime.vault)
     return config, checked
+
+
+# --- editing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What a person asked to change in an account, as typed — a command's options, a form's
+    fields. ``None``: leave it as it is. The command line and the dashboard both hand one to
+    ``edit``, so they accept and refuse the same values, parsed and checked here once."""
+
+    alegra_email: str | None = None
+    alegra_token: str | None = None
+    handy_token: str | None = None
+    alegra_url: str | None = None
+    handy_url: str | None = None
+    country: str | None = None
+    price_list: str | None = None  # id or exact name
+    warehouse: str | None = None  # id or exact name
+    all_items: bool | None = None
+    timezone: str | None = None
+    sales_since: str | None = None  # ISO date-time, in the account's (new) time zone if naive
+    daily_at: str | None = None
+    sales_every: str | int | None = None
+    default_zone: str | None = None
+    default_family: str | None = None
+    colombia_default_nit: str | None = None
+    colombia_regime: str | None = None
+    alert_failed_runs: str | int | None = None
+    alert_order_minutes: str | int | None = None
+    alert_webhook_url: str | None = None  # "": no more webhook alerts
+    alert_email: str | None = None  # "": no more e-mail alerts
+
+
+@dataclass(frozen=True)
+class Edited:
+    changed: list[str]  # the settings written (sorted); credentials are named "credentials"
+    checked: Checked | None  # the live check, when credentials, URLs, country, price list or
+    # warehouse changed (its warnings are for the person who asked)
+
+
+#: Edit fields that need the APIs to agree before anything is stored.
+CHECKED = ("alegra_email", "alegra_token", "handy_token", "alegra_url", "handy_url", "country")
+
+
+def whole(text: str | int, what: str, minimum: int = 1) -> int:
+    """A whole number of at least ``minimum``, or ``ActivationError`` naming ``what``."""
+    value = str(text).strip()
+    if not value.isdigit() or int(value) < minimum:
+        raise ActivationError(
+            "error.whole", what=Said(f"error.what.{what}"), minimum=minimum, text=str(text)
+        )
+    return int(value)
+
+
+def filled(text: str, what: str) -> str:
+    """``text``, trimmed, unless that leaves nothing (``ActivationError`` naming ``what``)."""
+    if not text.strip():
+        raise ActivationError("error.empty", what=Said(f"error.what.{what}"))
+    return text.strip()
+
+
+def parse_since(text: str, timezone: str) -> datetime:
+    """An ISO date-time; without a zone, in ``timezone``."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ActivationError("error.since", text=text) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+def settings_changes(asked: Edit, current: AccountConfig) -> dict[str, Any]:
+    """The stored settings ``asked`` changes, parsed and checked (no API call): the one place
+    that says how each editable setting is read."""
+    changes: dict[str, Any] = {}
+    if asked.country is not None:
+        changes["country"] = _checked(accounts.check_country, asked.country)
+    if asked.all_items is not None:
+        changes["all_items"] = asked.all_items
+    if asked.timezone is not None:
+        changes["timezone"] = parse_timezone(asked.timezone.strip())
+    if asked.sales_since is not None:
+        zone = changes.get("timezone", current.timezone)
+        changes["sales_since"] = parse_since(asked.sales_since, zone)
+    if asked.daily_at is not None:
+        changes["daily_at"] = parse_daily_at(asked.daily_at)
+    for name in ("sales_every", "alert_failed_runs", "alert_order_minutes"):
+        given = getattr(asked, name)
+        if given is not None:
+            changes[name] = whole(given, name)
+    for name in ("default_zone", "default_family", "colombia_default_nit"):
+        given = getattr(asked, name)
+        if given is not None:
+            changes[name] = filled(given, name)
+    if asked.colombia_regime is not None:
+        changes["colombia_regime"] = _checked(accounts.parse_regime, asked.colombia_regime)
+    for name in ("alert_webhook_url", "alert_email"):
+        given = getattr(asked, name)
+        if given is not None:
+            changes[name] = given.strip() or None
+    if asked.alegra_url is not None:
+        changes["alegra_url"] = asked.alegra_url.strip()
+    if asked.handy_url is not None:
+        changes["handy_url"] = asked.handy_url.strip()
+    if asked.alegra_email is not None:
+        changes["alegra_email"] = filled(asked.alegra_email, "alegra_email")
+    return changes
+
+
+def edit(runtime: Runtime, name: str, asked: Edit, *, lang: str | None = None) -> Edited:
+    """Change an account's settings: every value parsed and checked first; new credentials,
+    URLs, country, price list or warehouse checked live against both APIs (``check``).
+    Nothing is stored unless everything passes (``ActivationError`` says what to fix)."""
+    with runtime.store.session() as session:
+        current = accounts.load(session, runtime.vault, name)
+    changes = settings_changes(asked, current)
+    tokens = {"alegra_token": asked.alegra_token, "handy_token": asked.handy_token}
+    new_list = asked.price_list is not None and asked.price_list.strip() not in (
+        current.price_list_id,
+        "",
+    )
+    checked = None
+    if new_list or asked.warehouse or any(getattr(asked, f) is not None for f in CHECKED):
+        creds = Credentials.of(
+            current,
+            alegra_email=changes.get("alegra_email"),
+            alegra_token=asked.alegra_token,
+            handy_token=asked.handy_token,
+            alegra_url=changes.get("alegra_url"),
+            handy_url=changes.get("handy_url"),
+        )
+        checked = check(
+            runtime,
+            creds,
+            country=changes.get("country", current.country),
+            price_list=asked.price_list if new_list and asked.price_list else current.price_list_id,
+            warehouse=asked.warehouse or None,
+            lang=lang,
+        )
+        if new_list:
+            changes.update(
+                price_list_id=checked.price_list.id, price_list_name=checked.price_list.name
+            )
+        if checked.warehouse is not None:
+            changes["warehouse_id"] = checked.warehouse.id
+    email = changes.pop("alegra_email", None)
+    with runtime.store.session() as session:
+        accounts.update(
+            session, runtime.vault, name, now=runtime.clock.now(), alegra_email=email,
+            **{k: v for k, v in tokens.items() if v}, **changes,
+        )  # fmt: skip
+    named = sorted(changes) + (["credentials"] if email or any(tokens.values()) else [])
+    return Edited(named, checked)

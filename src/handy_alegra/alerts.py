@@ -14,7 +14,6 @@ notice that could not be delivered is sent again at the next evaluation.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from handy_alegra import reasons
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.wire import dumps
 from handy_alegra.http import HTTPError, build_client
+from handy_alegra.settings import Settings
 from handy_alegra.store.statuses import (
     ALERT_AT_ONCE,
     NEUTRAL_OUTCOMES,
@@ -183,18 +183,14 @@ def mark_sent(session: Session, notice: Notice) -> None:
 Mailer = Callable[[str, str, str], None]  # (to, subject, body)
 
 
-def smtp_mailer() -> Mailer | None:
-    """E-mail through ``HANDY_ALEGRA_SMTP_HOST`` (and _PORT, _USER, _PASSWORD, _FROM, _STARTTLS)."""
-    host = os.environ.get("HANDY_ALEGRA_SMTP_HOST")
+def smtp_mailer(settings: Settings) -> Mailer | None:
+    """E-mail through the deployment's SMTP server (``smtp_*`` settings), if it has one."""
+    host, port, sender = settings.smtp_host, settings.smtp_port, settings.smtp_from
     if not host:
         return None
-    port = int(os.environ.get("HANDY_ALEGRA_SMTP_PORT") or 587)
-    sender = os.environ.get("HANDY_ALEGRA_SMTP_FROM") or "handy-alegra@localhost"
-    user, password = (
-        os.environ.get("HANDY_ALEGRA_SMTP_USER"),
-        os.environ.get("HANDY_ALEGRA_SMTP_PASSWORD"),
-    )
-    starttls = (os.environ.get("HANDY_ALEGRA_SMTP_STARTTLS") or "true").lower() != "false"
+    user = settings.smtp_user
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    starttls = settings.smtp_starttls
 
     def send(to: str, subject: str, body: str) -> None:
         message = EmailMessage()

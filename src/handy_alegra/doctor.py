@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from handy_alegra import reasons
+from handy_alegra import messages
 from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.alegra_records import PriceList, Warehouse
@@ -24,64 +24,14 @@ from handy_alegra.errors import ApiError, AuthenticationError, TransientError
 OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
 
-#: What each check looks at: (Spanish, English).
-WHAT: dict[str, tuple[str, str]] = {
-    "alegra.credentials": ("Alegra GET /company (usuario y token)", "Alegra GET /company (user and token)"),
-    "alegra.country": ("País de la empresa en Alegra", "Country of the Alegra company"),
-    "alegra.price_list": ("Lista de precios de Alegra «{name}» (id {id})", "Alegra price list '{name}' (id {id})"),
-    "alegra.warehouse": ("Bodega de Alegra (id {id})", "Alegra warehouse (id {id})"),
-    "handy.token": ("Handy GET /user (token; documentado en la guía de la API)", "Handy GET /user (token; documented in the API guide)"),
-    "handy.family": ("Handy GET /family (familias; supuesto)", "Handy GET /family (families; a guess)"),
-    "handy.zone": ("Handy GET /zone (zonas; supuesto)", "Handy GET /zone (zones; a guess)"),
-    "handy.customerCategory": ("Handy GET /customerCategory (categorías de cliente; supuesto)", "Handy GET /customerCategory (customer categories; a guess)"),
-    "handy.customer": ("Handy GET /customer (clientes)", "Handy GET /customer (customers)"),
-    "handy.customer_by_code": ("Handy GET /customer/{{código}} (la ruta de las actualizaciones de clientes; supuesto)", "Handy GET /customer/{{code}} (the path customer updates use; a guess)"),
-    "handy.rfc_key": ("Clave «rfc» de los clientes de Handy (RFC o NIT; supuesto)", "Key 'rfc' of Handy's customers (RFC or NIT; a guess)"),
-    "handy.customer_write": ("Handy POST /customer y PUT /customer/{{código}} (supuesto)", "Handy POST /customer and PUT /customer/{{code}} (a guess)"),
-    "handy.person_categories": ("Categorías «Persona jurídica» y «Persona natural» en Handy", "Categories 'Persona jurídica' and 'Persona natural' in Handy"),
-}  # fmt: skip
-
-#: What a check found, by outcome or by cause: (Spanish, English).
-FOUND: dict[str, tuple[str, str]] = {
-    OK: ("bien", "ok"),
-    FAILED: ("FALLA", "FAILED"),
-    WARNING: ("aviso", "warning"),
-    SKIPPED: ("no comprobado", "not checked"),
-    "auth": ("el token o el usuario no tiene acceso", "the token or user has no access"),
-    "404": ("la API no tiene este endpoint", "the API has no such endpoint"),
-    "405": ("la API no admite este método aquí", "the API does not allow this method here"),
-    "refused": ("rechazó la consulta", "refused the request"),
-    "down": ("no respondió bien; vuelve a intentarlo más tarde", "did not answer well; try again later"),
-    "no_list": ("respondió sin la lista «{key}» (claves: {keys})", "answered without the '{key}' list (keys: {keys})"),
-    "answer": ("respuesta", "answer"),
-    "token_refused": ("Handy rechazó el token: revísalo o genera otro (Handy › Usuarios › tu usuario administrador › Generar token)", "Handy refused the token: check it or make a new one (Handy › Usuarios › your admin user › Generar token)"),
-    "wrong_url": ("esa dirección no tiene la API de Handy: revisa la dirección (termina en /api/v2)", "that address does not serve Handy's API: check it (it ends in /api/v2)"),
-    "company": ("{name} ({country})", "{name} ({country})"),
-    "country": ("{country}", "{country}"),
-    "country_differs": ("Alegra dice {found} y la cuenta dice {wanted}; las reglas de país siguen a {wanted}", "Alegra says {found} and the account says {wanted}; country rules follow {wanted}"),
-    "gone": ("ya no existe en Alegra; elige otra con `accounts edit`", "no longer exists in Alegra; choose another with `accounts edit`"),
-    "inactive": ("está inactiva en Alegra", "is inactive in Alegra"),
-    "records": ("{count} registro(s) en la primera página", "{count} record(s) on the first page"),
-    "no_customers": ("no hay clientes en Handy con qué comprobarlo", "no Handy customer to check it with"),
-    "no_key": ("ningún cliente trae la clave «{key}» (claves: {keys})", "no customer carries the key '{key}' (keys: {keys})"),
-    "has_key": ("los clientes traen la clave «{key}»", "customers carry the key '{key}'"),
-    "a_write": ("sería una escritura; la sincronización de clientes dirá si Handy la rechaza", "it would be a write; the customer sync says if Handy refuses it"),
-    "missing": ("falta «{name}»: créala en Handy (Clientes › Categorías) con ese nombre exacto", "'{name}' is missing: create it in Handy (Clientes › Categorías) with that exact name"),
-    "probe_failed": ("no se pudo comprobar (falló la consulta de categorías)", "could not be checked (the categories request failed)"),
-}  # fmt: skip
-
 MARK = {OK: "✓", FAILED: "✗", WARNING: "!", SKIPPED: "–"}
-SUMMARY = ("{total} comprobaciones, {failed} con falla.", "{total} checks, {failed} failed.")
-
-
-def _text(table: dict[str, tuple[str, str]], entry: str, lang: str, **values: Any) -> str:
-    return table[entry][0 if lang == "es" else 1].format(**values)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One check: what it looked at (``key`` into ``WHAT``), how it came out, and what the
-    API answered (``status``, ``answer``) or what was found (``found`` into ``FOUND``)."""
+    """One check: what it looked at (``doctor.what.<key>`` in the message catalog), how it came
+    out, and what the API answered (``status``, ``answer``) or what was found
+    (``doctor.found.<found>``)."""
 
     key: str
     outcome: str
@@ -95,16 +45,20 @@ class Check:
         return self.outcome == FAILED
 
     def line(self, lang: str | None = None) -> str:
-        lang = lang or reasons.language()
-        what = _text(WHAT, self.key, lang, **self.values)
-        parts = [_text(FOUND, self.outcome, lang)]
+        lang = messages.language(lang)
+        what = messages.text(f"doctor.what.{self.key}", lang, **self.values)
+        parts = [messages.text(f"doctor.found.{self.outcome}", lang)]
         if self.status is not None:
             parts[0] += f" ({self.status})"
         if self.found:
-            parts.append(_text(FOUND, self.found, lang, **self.values))
+            parts.append(messages.text(f"doctor.found.{self.found}", lang, **self.values))
         if self.answer:
-            parts.append(f"{_text(FOUND, 'answer', lang)}: «{self.answer}»")
+            parts.append(f"{messages.text('doctor.found.answer', lang)}: «{self.answer}»")
         return f"{MARK[self.outcome]} {what}: " + " — ".join(parts)
+
+    def text(self, lang: str | None = None) -> str:
+        """The line (a check inside an activation refusal says itself in its language)."""
+        return self.line(lang)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -255,8 +209,7 @@ def alegra_checks(alegra: AlegraClient, account: AccountConfig) -> list[Check]:
 
 
 def summary(total: int, failed: int, lang: str | None = None) -> str:
-    lang = lang or reasons.language()
-    return SUMMARY[0 if lang == "es" else 1].format(total=total, failed=failed)
+    return messages.text("doctor.summary", lang, total=total, failed=failed)
 
 
 def run(alegra: AlegraClient, handy: HandyClient, account: AccountConfig) -> list[Check]:

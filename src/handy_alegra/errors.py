@@ -7,7 +7,7 @@
     ├── NotFoundError             the record does not exist (404)
     ├── ValidationError           the server refused the data (400, 422); permanent,
     │                             with the server's per-field messages
-    ├── RateLimitedError          429; ``retry_after`` says when the window resets
+    ├── RateLimitedError          429 (the limiter waits for the reset the answer announced)
     ├── TransientError            timeouts, connection errors, 5xx, inconsistent paging;
     │                             worth retrying later
     ├── AmbiguousWriteError       a POST whose outcome is unknown: the server may or may not
@@ -101,10 +101,6 @@ class RateLimitedError(ApiError):
     """The rate limit is exhausted; the server did not process the request."""
 
     retryable = True
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kw)  # type: ignore[arg-type]
 
 
 class TransientError(ApiError):

@@ -57,11 +57,11 @@ def verify_password(password: str, stored: str) -> bool:
 
 def _check(username: str, password: str, language: str) -> None:
     if not username.strip() or len(username) > 100:
-        raise AccountError("the username must have 1 to 100 characters")
+        raise AccountError("error.operator_name")
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise AccountError("error.password_short", minimum=MIN_PASSWORD)
     if language not in LANGUAGES:
-        raise AccountError(f"the language must be one of {', '.join(LANGUAGES)}")
+        raise AccountError("error.operator_language", languages=", ".join(LANGUAGES))
 
 
 def find(session: Session, username: str) -> Operator | None:
@@ -73,7 +73,7 @@ def add(
 ) -> Operator:
     _check(username, password, language)
     if find(session, username) is not None:
-        raise AccountError(f"an operator named {username!r} already exists; use `operators passwd`")
+        raise AccountError("error.operator_exists", name=username)
     row = Operator(
         username=username.strip(),
         password_hash=hash_password(password),
@@ -88,7 +88,7 @@ def add(
 def _existing(session: Session, username: str) -> Operator:
     row = find(session, username)
     if row is None:
-        raise AccountError(f"there is no operator named {username!r}")
+        raise AccountError("error.operator_unknown", name=username)
     return row
 
 

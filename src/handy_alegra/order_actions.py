@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from handy_alegra.accounts import AccountError
+from handy_alegra.messages import Said
 from handy_alegra.store.orders import find
 from handy_alegra.store.statuses import RETRYABLE, OrderStatus
 
@@ -13,10 +14,8 @@ def retry(session: Session, account_id: int, handy_id: str) -> None:
     """Send a failed or needs-attention order again in the next sales cycle."""
     record = find(session, account_id, handy_id)
     if record is None:
-        raise AccountError(f"this service has not read a Handy order {handy_id}")
+        raise AccountError("error.order_unknown", id=handy_id)
     if record.status not in RETRYABLE:
-        raise AccountError(
-            f"order {handy_id} is {record.status}; "
-            "only failed or needs-attention orders are retried"
-        )
+        status = Said(f"order.{OrderStatus(record.status)}")
+        raise AccountError("error.order_not_retryable", id=handy_id, status=status)
     record.status, record.reason = OrderStatus.FAILED, None

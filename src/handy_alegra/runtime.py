@@ -8,7 +8,6 @@ Nothing here does I/O until asked.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,25 +20,14 @@ from handy_alegra.accounts import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.requester import RetryPolicy
-from handy_alegra.clock import CLOCK_ENV, Clock, SystemClock, clock_from_env
+from handy_alegra.clock import Clock, SystemClock, clock_from_env
 from handy_alegra.http import BaseTransport, Client, Timeout, build_client
 from handy_alegra.private_files import private_folder
-from handy_alegra.settings import (
-    INSECURE_HTTP_ENV,
-    Settings,
-    SettingsError,
-    load_settings,
-    number,
-)
-from handy_alegra.store import retention
+from handy_alegra.settings import INSECURE_HTTP_ENV, Settings, load_settings
 from handy_alegra.store.database import Store
 from handy_alegra.vault import Vault
 
 log = structlog.get_logger("handy_alegra.runtime")
-
-RATE_SCALE_ENV = "HANDY_ALEGRA_RATE_WINDOW_SCALE"
-CONCURRENCY_ENV = "HANDY_ALEGRA_CONCURRENCY"
-TIMEOUT_ENV = "HANDY_ALEGRA_HTTP_TIMEOUT"  # seconds to wait for an answer (default 30)
 
 
 def _key(api: str, url: str, user: str, token: str | SecretStr) -> str:
@@ -69,15 +57,12 @@ class Runtime:
 
     @classmethod
     def from_env(cls) -> Runtime:
-        scale = number(RATE_SCALE_ENV, 1.0, minimum=1e-9)
-        try:
-            clock = clock_from_env(os.environ.get(CLOCK_ENV))
-        except ValueError:
-            raise SettingsError(f"{CLOCK_ENV} must be scaled:<epoch>:<iso>:<scale>") from None
-        concurrency = max(1, int(number(CONCURRENCY_ENV, 4, minimum=1)))
-        seconds = number(TIMEOUT_ENV, 0, minimum=0.001) if os.environ.get(TIMEOUT_ENV) else None
-        timeout = Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if seconds else None
-        settings = load_settings()
+        return cls.from_settings(load_settings())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        """The runtime a deployment's settings describe (nothing is opened yet)."""
+        seconds = settings.http_timeout
         if settings.allow_insecure_http:
             log.warning(
                 "insecure_http_allowed",
@@ -85,7 +70,11 @@ class Runtime:
                 risk="API tokens may travel in clear to hosts other than loopback; lab use only",
             )
         return cls(
-            settings, clock=clock, rate_scale=scale, concurrency=concurrency, timeout=timeout
+            settings,
+            clock=clock_from_env(settings.clock),
+            rate_scale=settings.rate_window_scale,
+            concurrency=settings.concurrency,
+            timeout=Timeout(connect=5.0, read=seconds, write=10.0, pool=10.0) if seconds else None,
         )
 
     @property
@@ -93,13 +82,8 @@ class Runtime:
         if self._store is None:
             if self.settings.create_home:
                 private_folder(self.settings.home)
-            self._store = Store.open(self.settings.database_url, pool_size=self.store_pool)
+            self._store = Store.open(self.settings.store_url, pool_size=self.store_pool)
         return self._store
-
-    @property
-    def retention_days(self) -> int:
-        """Days of history kept (``HANDY_ALEGRA_RETENTION_DAYS``; ``store.retention``)."""
-        return retention.retention_days()
 
     def size_store_pool(self, jobs: int) -> None:
         """Enough store connections for ``jobs`` jobs side by side: one each, one for the

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from handy_alegra.messages import Said
+
 
 def is_loopback(host: str) -> bool:
     name = host.strip().strip("[]").rstrip(".").lower()
@@ -29,24 +31,21 @@ def in_clear(url: str) -> bool:
     return parts.scheme.lower() == "http" and not is_loopback(parts.hostname or "")
 
 
-def problem(url: str, *, allow_insecure: bool = False) -> str | None:
-    """What is wrong with ``url`` as an API or public base URL (None: nothing)."""
+def problem(url: str, *, allow_insecure: bool = False) -> Said | None:
+    """What is wrong with ``url`` as an API or public base URL (None: nothing), in words of the
+    message catalog (``str()``: the configured language)."""
     text = url.strip()
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018 — raises on a port that is not a number
     except ValueError:
-        return f"{text!r} is not a URL"
+        return Said("error.url.not_url", url=text)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return f"{text!r} is not an http(s) URL with a host"
+        return Said("error.url.not_http", url=text)
     if parts.username is not None or parts.password is not None:
-        return f"{parts.scheme}://…@{parts.hostname} carries credentials in the URL; leave them out"
+        return Said("error.url.credentials", scheme=parts.scheme, host=parts.hostname)
     if parts.query or parts.fragment:
-        return f"{text!r} has a query or a fragment; give the base URL only"
+        return Said("error.url.query", url=text)
     if in_clear(text) and not allow_insecure:
-        return (
-            f"{text!r} is plain http to another machine, which would send the token in clear; "
-            "use https:// (http is accepted for loopback only; a lab may set "
-            "HANDY_ALEGRA_ALLOW_INSECURE_HTTP=1)"
-        )
+        return Said("error.url.in_clear", url=text)
     return None

@@ -42,7 +42,8 @@ class Vault:
     @classmethod
     def from_settings(cls, settings: Settings) -> Vault:
         if settings.secret_key:
-            keys = [k.strip().encode() for k in settings.secret_key.split(",") if k.strip()]
+            given = settings.secret_key.get_secret_value()
+            keys = [k.strip().encode() for k in given.split(",") if k.strip()]
             return cls(keys)
         return cls([_key_file(settings.key_file)], f"the key file {settings.key_file}")
 

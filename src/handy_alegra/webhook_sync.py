@@ -127,6 +127,8 @@ def process(
                 customers.CustomerResource(alegra, handy, customers.rules_for(account)),
             ),
         }
+        # the rules as the daily run has them, read now (the sellers' current names)
+        judges = {kind: syncs[kind].resource.judge() for kind in sorted({k for k, _ in todo})}
         for (kind, record_id), event_ids in todo.items():
             if should_stop():
                 raise Stopped
@@ -136,18 +138,18 @@ def process(
                 )
             except NotFoundError:
                 record = None  # deleted in Alegra
-            sync_one(syncs[kind], summary.run_id, record_id, record, summary)
+            verdict = judges[kind](record) if record is not None else None
+            sync_one(syncs[kind], summary.run_id, record_id, verdict, summary)
             done.extend(event_ids)
     return summary
 
 
 def sync_one(
-    sync: KeyedSync, run_id: int, source_id: str, record: Any | None, summary: RunSummary
+    sync: KeyedSync, run_id: int, source_id: str, verdict: Verdict | None, summary: RunSummary
 ) -> str:
-    """One Alegra record (None: deleted) through the rules, the plan and the write, exactly
-    as the daily run would; returns the action taken on its code(s)."""
+    """One Alegra record's verdict (None: the record is deleted) through the plan and the
+    write, exactly as the daily run would; returns the action taken on its code(s)."""
     kind, resource = sync.kind, sync.resource
-    verdict = resource.evaluate(record) if record is not None else None
     with sync.store.session() as session:
         codes = set(
             session.scalars(
@@ -202,7 +204,7 @@ def sync_one(
                     r.sync,
                     r.reason,
                     r.detail,
-                    state.from_json(r.desired),
+                    r.desired,
                 )
                 for r in rows
             ]

@@ -81,7 +81,9 @@ class Deployment:
             SimulatorApp({"alegra": self.world.alegra, "handy": self.world.handy})
         )
         settings = Settings(
-            home, f"sqlite:///{home / 'store.sqlite3'}", Fernet.generate_key().decode()
+            home=home,
+            database_url=f"sqlite:///{home / 'store.sqlite3'}",
+            secret_key=Fernet.generate_key().decode(),
         )
         self.rt = Runtime(settings, clock=clock)
         self.web = serve_in_thread(create_app(self.rt))

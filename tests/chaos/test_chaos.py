@@ -94,7 +94,7 @@ def test_chaos_exactly_once(tmp_path: Path) -> None:
     server = serve_in_thread(SimulatorApp(mounts))
     key = Fernet.generate_key().decode()
     url = f"sqlite:///{tmp_path / 'chaos.sqlite3'}"
-    rt = Runtime(Settings(tmp_path, url, key), clock=clock)
+    rt = Runtime(Settings(home=tmp_path, database_url=url, secret_key=key), clock=clock)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for i, world in enumerate(worlds):

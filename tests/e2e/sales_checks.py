@@ -23,8 +23,9 @@ from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime
 runner = CliRunner()
 
 
-def cli(rt: Runtime, *args: str) -> Any:
-    return runner.invoke(app, list(args), obj=rt, catch_exceptions=False)
+def cli(rt: Runtime, *args: str, **env: str) -> Any:
+    """``handy-alegra ARGS`` in-process; ``env``: variables for this run (``HANDY_ALEGRA_LANG``)."""
+    return runner.invoke(app, list(args), obj=rt, catch_exceptions=False, env=env or None)
 
 
 def summary(result: Any) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime
 runner = CliRunner()
 
 
-def cli(rt: Runtime, *args: str) -> Any:
-    return runner.invoke(app, list(args), obj=rt, catch_exceptions=False)
+def cli(rt: Runtime, *args: str, **env: str) -> Any:
+    """``handy-alegra ARGS`` in-process; ``env``: variables for this run (``HANDY_ALEGRA_LANG``)."""
+    return runner.invoke(app, list(args), obj=rt, catch_exceptions=False, env=env or None)
 
 
 def activate(rt: Runtime, world: World, *extra: str) -> Any:
@@ -137,7 +138,7 @@ def test_activation_syncs_everything_and_a_second_run_writes_nothing(
 def check_full_activation(rt: Runtime, mx: World, clock: ManualClock) -> None:
     result = activate(rt, mx)
     assert result.exit_code == 0, result.output
-    assert "Activated acme" in result.stdout
+    assert "Cuenta acme activada" in result.stdout  # one language: Spanish, as the explanations
     assert mx.credentials.alegra_token not in result.output
     assert mx.credentials.handy_token not in result.output
 
@@ -304,7 +305,10 @@ def test_an_unreadable_item_is_skipped_and_the_rest_sync(rt: Runtime, mx: World)
     assert set(handy_products(mx)) == set(expected_products(mx))
 
 
-def test_wrong_credentials_store_nothing(rt: Runtime, mx: World) -> None:
+def test_wrong_credentials_store_nothing(
+    rt: Runtime, mx: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")  # the refusal below is read in English
     c = mx.credentials
     result = cli(
         rt,

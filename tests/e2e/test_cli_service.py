@@ -19,9 +19,9 @@ def test_the_demo_shows_the_product_in_one_command(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert "Activated Distribuidora del Bajío SA de CV" in out
-    assert "catalog — demo" in out
-    assert "sales — demo" in out
+    assert "Distribuidora del Bajío SA de CV activada" in out  # one language: Spanish
+    assert "Catálogo — demo" in out
+    assert "Ventas — demo" in out
     assert (
         "no tiene precio en la lista de precios «Mayoreo»" in out
     )  # a skipped product, and the fix
@@ -55,7 +55,7 @@ def test_run_once_status_and_retry(clock: ManualClock, sqlite_url: str, tmp_path
     assert problems["by_reason"] == {"no_rfc": 1}
     assert "no tiene RFC" in problems["orders"][0]["explanation"]
     text = cli(rt, "status", "--account", "acme")
-    assert "Orders not sent: 1" in text.stdout
+    assert "Pedidos no enviados: 1" in text.stdout  # one language: Spanish, as the reasons
     world.handy.update_customer("N-1", rfc="NSR010101AAA")
     assert records(rt)[str(order["id"])].status == "failed"
     retried = cli(rt, "orders", "retry", str(order["id"]), "--account", "acme", "--now")
@@ -63,7 +63,7 @@ def test_run_once_status_and_retry(clock: ManualClock, sqlite_url: str, tmp_path
     assert records(rt)[str(order["id"])].status == "sent"
     not_again = cli(rt, "orders", "retry", str(order["id"]), "--account", "acme")
     assert not_again.exit_code == 2
-    assert "is sent" in not_again.output
+    assert "está enviado" in not_again.output
     listed = json.loads(
         cli(rt, "orders", "list", "--account", "acme", "--status", "sent", "--json").stdout
     )

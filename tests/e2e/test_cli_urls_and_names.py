@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,12 @@ def rt(
     }
     yield runtime
     runtime.close()
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the command line's refusals in English."""
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")
 
 
 def cli(rt: Runtime, *args: str) -> Any:
@@ -122,7 +127,7 @@ def test_loopback_api_urls_work_over_plain_http(rt: Runtime, world: World) -> No
 
 
 def test_a_lab_may_allow_plain_http_explicitly(rt: Runtime, world: World, outside: Outside) -> None:
-    rt.settings = replace(rt.settings, allow_insecure_http=True)
+    rt.settings = rt.settings.model_copy(update={"allow_insecure_http": True})
     result = add(rt, world, alegra_url="http://example.com/api/v1")
     assert result.exit_code == 2  # the outside host answers 503: it was reached
     assert "could not reach Alegra" in result.stderr

@@ -146,8 +146,9 @@ def test_activation_names_a_refused_guess_and_activates(
 
 
 def test_activation_with_a_bad_handy_token_says_where_it_was_checked(
-    clock: ManualClock, sqlite_url: str, tmp_path: Path
+    clock: ManualClock, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")  # the refusal below is read in English
     world = build_world(seed=63, country="MX", items=20, clock=clock)
     rt = make_runtime(world, sqlite_url, tmp_path, clock)
     c = world.credentials

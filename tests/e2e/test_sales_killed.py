@@ -92,7 +92,11 @@ def test_a_sync_90_s_after_a_sigkill_sends_every_order_the_killed_run_held(
     )
     server = serve_in_thread(SimulatorApp({"alegra": world.alegra, "handy": world.handy}))
     key = Fernet.generate_key().decode()
-    rt = Runtime(Settings(tmp_path, database_url, key), clock=clock, rate_scale=SCALE)
+    rt = Runtime(
+        Settings(home=tmp_path, database_url=database_url, secret_key=key),
+        clock=clock,
+        rate_scale=SCALE,
+    )
     gate = threading.Event()
     try:
         c = world.credentials

@@ -36,7 +36,11 @@ def test_two_processes_never_both_post_an_order(database_url: str, tmp_path: Pat
     )
     server = serve_in_thread(SimulatorApp({"alegra": world.alegra, "handy": world.handy}))
     key = Fernet.generate_key().decode()
-    rt = Runtime(Settings(tmp_path, database_url, key), clock=clock, rate_scale=SCALE)
+    rt = Runtime(
+        Settings(home=tmp_path, database_url=database_url, secret_key=key),
+        clock=clock,
+        rate_scale=SCALE,
+    )
     try:
         c = world.credentials
         creds = activation.Credentials(

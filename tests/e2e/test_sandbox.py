@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ def sandbox() -> Iterator[dict[str, str]]:
         [sys.executable, "-m", "handy_alegra", "sandbox", "--port", "0", "--items", "40"],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "HANDY_ALEGRA_LANG": "en"},  # the lines below are read in English
     )
     assert process.stdout is not None
     printed = []

@@ -65,7 +65,7 @@ def test_two_schedulers_two_workers_twenty_accounts(postgres_url: str, tmp_path:
         mounts[f"alegra{i}"], mounts[f"handy{i}"] = world.alegra, world.handy
     server = serve_in_thread(SimulatorApp(mounts))
     key = Fernet.generate_key().decode()
-    rt = Runtime(Settings(tmp_path, postgres_url, key))
+    rt = Runtime(Settings(home=tmp_path, database_url=postgres_url, secret_key=key))
     processes: list[subprocess.Popen[bytes]] = []
     log_files = []
     try:

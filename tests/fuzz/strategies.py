@@ -1513,7 +1513,7 @@ def sandbox(
     world = build_world(seed=seed, country=country, items=items, contacts=contacts, clock=clock)
     alegra_rw, handy_rw = Rewriter(world.alegra), Rewriter(world.handy)
     url = database_url or f"sqlite:///{directory / 'store.sqlite3'}"
-    settings = Settings(directory, url, _KEY)
+    settings = Settings(home=directory, database_url=url, secret_key=_KEY)
     runtime = Runtime(
         settings,
         clock=clock,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,9 @@ class FakeResource:
     def read_source(self) -> Iterator[Any]:
         yield from self.codes
         yield RecordParseError("item", "99", "price", "is not a number")
+
+    def judge(self) -> Callable[[Any], Verdict]:
+        return self.evaluate
 
     def evaluate(self, record: Any) -> Verdict:
         return Verdict(

@@ -36,7 +36,7 @@ def service(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Runtime, list[Wor
         transports[f"https://alegra{i}.sim"] = MockTransport(world.alegra.handle)
         transports[f"https://handy{i}.sim"] = MockTransport(world.handy.handle)
     rt = Runtime(
-        Settings(tmp_path, sqlite_url, Fernet.generate_key().decode()),
+        Settings(home=tmp_path, database_url=sqlite_url, secret_key=Fernet.generate_key().decode()),
         clock=clock,
         transports=transports,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -104,12 +105,17 @@ def test_decimals_and_datetimes_stay_exact(database_url: str) -> None:
         account_id = session.scalar(select(Account.id))
         assert account_id is not None
         row = sync_state.record_for(session, account_id, "product", "ACE-1")
-        row.known = sync_state.to_json({"price": Decimal("86.206897"), "enabled": True})
+        row.known = {"price": Decimal("86.206897"), "enabled": True}
         sync_state.set_cursor(session, account_id, "handy_products", NOW)
     with store.session() as session:
         row2 = session.get(HandyRecord, (account_id, "product", "ACE-1"))
         assert row2 is not None
-        assert sync_state.from_json(row2.known) == {"price": Decimal("86.206897"), "enabled": True}
+        assert row2.known == {"price": Decimal("86.206897"), "enabled": True}
+        on_disk = session.execute(
+            text("SELECT known FROM handy_records WHERE code = 'ACE-1'")
+        ).scalar_one()
+        kept = json.loads(on_disk) if isinstance(on_disk, str) else on_disk
+        assert kept == {"price": "$dec:86.206897", "enabled": True}  # the encoding of old rows
         assert sync_state.get_cursor(session, account_id, "handy_products") == NOW
     store.dispose()
 
@@ -163,7 +169,7 @@ def test_removing_an_account_removes_its_state(database_url: str) -> None:
 
 
 def test_the_key_file_is_created_private_on_first_use(tmp_path: Path) -> None:
-    settings = Settings(tmp_path / "home", "sqlite://", None)
+    settings = Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None)
     vault = Vault.from_settings(settings)
     assert settings.key_file.stat().st_mode & 0o777 == 0o600
     token = vault.encrypt("x")
@@ -185,9 +191,9 @@ def test_a_new_sqlite_store_is_private_and_an_existing_open_one_is_made_private(
     assert old.stat().st_mode & 0o777 == 0o600
     assert "file_made_private" in capsys.readouterr().err
     key_file = tmp_path / "home" / "secret.key"
-    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    Vault.from_settings(Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None))
     key_file.chmod(0o644)
-    Vault.from_settings(Settings(tmp_path / "home", "sqlite://", None))
+    Vault.from_settings(Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=None))
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 

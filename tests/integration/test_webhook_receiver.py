@@ -120,7 +120,7 @@ def test_twelve_damaged_or_unknown_deliveries_are_acknowledged_recorded_and_the_
     }
     assert status["latest"][0]["reason"] == "webhook_no_record"  # the newest first
     assert any("delete-everything" in x["explanation"] for x in status["latest"])
-    text = cli(rt, "status", "--account", "acme").stdout
+    text = cli(rt, "status", "--account", "acme", HANDY_ALEGRA_LANG="en").stdout
     assert "Alegra webhook deliveries not used (last 7 days): 12" in text
 
 

@@ -149,3 +149,30 @@ def test_a_subscription_alegra_dropped_is_recreated_by_the_daily_job(
     assert world.alegra.count_calls("GET", "^webhooks/subscriptions") == listed + 1
     assert "edit-item" in {s["event"] for s in world.alegra.subscriptions()}
     dispatcher.shutdown()
+
+
+def test_a_client_edited_after_its_seller_was_renamed_gets_the_current_zone(
+    wired: tuple[World, Runtime, TestClient], clock: ManualClock
+) -> None:
+    """The webhook path judges a contact with the sellers' names as Alegra has them now, as
+    the daily run does — not with no sellers at all (it used to: the rules only learnt the
+    sellers inside the daily run's reading, so a webhook kept the name the contact carried)."""
+    world, rt, _ = wired
+    dispatcher = Dispatcher(rt, concurrency=2)
+    settle(dispatcher, clock)
+    contact = next(
+        c
+        for c in world.alegra.contacts()
+        if isinstance(c.get("seller"), dict) and "client" in c["type"] and c["status"] == "active"
+    )
+    seller_id, old_name = str(contact["seller"]["id"]), contact["seller"]["name"]
+    world.alegra.rename_seller(seller_id, "Zona de Rocío Ñañez")
+    with world.alegra.lock:  # Alegra keeps the name the contact was saved with
+        world.alegra.store.contacts[contact["id"]]["seller"]["name"] = old_name
+    world.alegra.update_contact(contact["id"], phonePrimary="4421234567")  # edit-client
+    clock.advance(15)
+    assert started_kinds(rt, dispatcher.tick()) == ["events"]
+    dispatcher.drain()
+    customer = world.handy.customer(f"ALG-{contact['id']}")
+    assert customer["zone"]["description"] == "Zona de Rocío Ñañez"
+    dispatcher.shutdown()

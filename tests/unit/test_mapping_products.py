@@ -10,7 +10,7 @@ import pytest
 from handy_alegra.clients.alegra_records import Item
 from handy_alegra.mapping.products import (
     CatalogRules,
-    active_ivas,
+    active_iva_taxes,
     evaluate,
     price_with_iva,
     stock,
@@ -80,7 +80,7 @@ def test_price_with_iva_rounds_to_cents_half_up(price: str, percentage: str, exp
     assert str(price_with_iva(Decimal(price), Decimal(percentage))) == expected
 
 
-# --- active_ivas ------------------------------------------------------------------------------
+# --- active_iva_taxes ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_price_with_iva_rounds_to_cents_half_up(price: str, percentage: str, exp
     ],
 )
 def test_active_ivas_only_exactly_named_and_active(taxes: object, expected: list[Decimal]) -> None:
-    assert active_ivas(item(tax=taxes)) == expected
+    assert [t.percentage for t in active_iva_taxes(item(tax=taxes))] == expected
 
 
 # --- stock ------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import handy_alegra
-from handy_alegra import explain, reasons
+from handy_alegra import reasons
+from handy_alegra.messages import MESSAGES
 from handy_alegra.store.statuses import (
     ALERT_AT_ONCE,
     NEUTRAL_OUTCOMES,
@@ -21,11 +22,10 @@ from handy_alegra.store.statuses import (
     RunOutcome,
     SlotStatus,
 )
-from handy_alegra.web.i18n import TEXTS
 
 SRC = Path(handy_alegra.__file__).parent
 DEFINING = SRC / "store" / "statuses.py"
-TRANSLATIONS = SRC / "web" / "i18n.py"  # the dashboard's words for them (keys are composite)
+TRANSLATIONS = SRC / "messages" / "words.py"  # the words for them (keys are composite)
 VALUES = frozenset(m.value for enum in (RunOutcome, OrderStatus, SlotStatus) for m in enum)
 #: Ordinary words that also name other things in the code (a count, the kind of a flash
 #: message, a key of a JSON answer): flagged where they are used as a status or an outcome.
@@ -165,9 +165,11 @@ def test_the_sets_are_made_of_their_enum() -> None:
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_every_status_has_its_words(lang: str) -> None:
     """The dashboard, ``explain`` and the command line can say every one of them."""
-    assert set(explain.ORDER_STATUS[lang]) == set(OrderStatus)
-    missing = [f"order.{s}" for s in OrderStatus if f"order.{s}" not in TEXTS]
-    missing += [f"outcome.{o}" for o in RunOutcome if f"outcome.{o}" not in TEXTS]
+    assert {k for k in MESSAGES if k.startswith("order_status.")} == {
+        f"order_status.{s}" for s in OrderStatus
+    }
+    missing = [f"order.{s}" for s in OrderStatus if f"order.{s}" not in MESSAGES]
+    missing += [f"outcome.{o}" for o in RunOutcome if f"outcome.{o}" not in MESSAGES]
     assert missing == []
     for outcome in (RunOutcome.INTERRUPTED, RunOutcome.STOPPED, RunOutcome.CRASHED):
         meaning = reasons.outcome_meaning(outcome, lang)

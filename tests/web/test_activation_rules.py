@@ -32,7 +32,7 @@ def test_plain_http_to_another_host_is_refused_before_any_call(
     answer = signed_in.post("/accounts/new/check", credentials_form(world, **changes))
     assert answer.status_code == 400
     text = unescape(answer.text)
-    assert "is plain http to another machine" in text and "https://" in text
+    assert "es http sin cifrar a otra máquina" in text and "https://" in text  # in Spanish
     assert 'name="sealed"' not in answer.text
     assert account_count(rt) == 0
 
@@ -50,5 +50,5 @@ def test_a_name_the_command_line_refuses_the_dashboard_refuses(
 def test_a_forged_country_is_refused(signed_in: Browser, rt: Runtime, world: World) -> None:
     answer = signed_in.post("/accounts/new/check", credentials_form(world, country="ZZ"))
     assert answer.status_code == 400
-    assert "not a supported country" in unescape(answer.text)
+    assert "no es un país admitido" in unescape(answer.text)
     assert account_count(rt) == 0

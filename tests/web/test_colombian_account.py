@@ -42,7 +42,7 @@ def test_the_regime_of_new_clients_is_a_setting(
     assert '<option value="SIMPLIFIED_REGIME" selected>' in form
     bad = signed_in.post("/accounts/acme/edit", {"colombia_regime": "NO_REGIME"})
     assert bad.status_code == 400
-    assert "No se guardó nada: unknown Colombian regime 'NO_REGIME'" in unescape(bad.text)
+    assert "No se guardó nada: régimen colombiano desconocido 'NO_REGIME'" in unescape(bad.text)
     saved = signed_in.post("/accounts/acme/edit", {"colombia_regime": "COMMON_REGIME"})
     assert saved.status_code == 303
     with rt.store.session() as session:

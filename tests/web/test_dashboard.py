@@ -158,7 +158,7 @@ def test_a_bad_token_shows_the_error_and_stores_nothing(
         "/accounts/new/check", credentials_form(world, alegra_token="not-the-token")
     )
     assert bad_alegra.status_code == 400
-    assert "Las credenciales no pasaron la comprobación: Alegra refused the credentials" in (
+    assert "Las credenciales no pasaron la comprobación: Alegra rechazó las credenciales" in (
         bad_alegra.text
     )
     assert 'name="sealed"' not in bad_alegra.text
@@ -172,8 +172,9 @@ def test_a_bad_token_shows_the_error_and_stores_nothing(
     assert "Vuelve a escribir y comprobar" in signed_in.post("/accounts/new", tampered).text
     vanished = activate(signed_in, world, price_list="999")  # a list gone since the check
     assert vanished.status_code == 400
-    assert "No se pudo activar la cuenta: no Alegra price list has the id or name" in unescape(
-        vanished.text
+    assert (
+        "No se pudo activar la cuenta: ninguna lista de precios de Alegra tiene el id o nombre"
+        in unescape(vanished.text)
     )
     assert "No se guardó nada." in vanished.text
     assert 'id="price_list"' in vanished.text  # the drop-down is offered again
@@ -185,7 +186,7 @@ def test_colombia_needs_handys_two_person_categories(
 ) -> None:
     response = signed_in.post("/accounts/new/check", credentials_form(world, country="CO"))
     assert response.status_code == 400
-    assert "Handy has no customer category named 'Persona jurídica'" in unescape(response.text)
+    assert "Handy no tiene la categoría de cliente 'Persona jurídica'" in unescape(response.text)
     assert account_count(rt) == 0
 
 
@@ -214,7 +215,7 @@ def test_a_colombian_company_with_the_categories_passes(
 
 def test_a_wrong_time_zone_is_explained(signed_in: Browser, world: World) -> None:
     response = signed_in.post("/accounts/new/check", credentials_form(world, timezone="Mars/Base"))
-    assert "unknown time zone 'Mars/Base'" in unescape(response.text)
+    assert "zona horaria desconocida 'Mars/Base'" in unescape(response.text)
 
 
 # --- one account -----------------------------------------------------------------------------
@@ -345,7 +346,7 @@ def test_settings_pause_and_resume(
     ]
     bad = signed_in.post("/accounts/acme/edit", {"price_list": "1", "daily_at": "25:00"})
     assert bad.status_code == 400
-    assert "No se guardó nada: the daily time must be HH:MM" in bad.text
+    assert "No se guardó nada: la hora diaria debe ser HH:MM" in bad.text
     saved = signed_in.post(
         "/accounts/acme/edit",
         {"price_list": "1", "daily_at": "04:30", "sales_every": "15", "default_zone": "Ruta 9"},

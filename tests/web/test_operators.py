@@ -21,9 +21,17 @@ from handy_alegra.store.tables import Operator
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the command line's lines and refusals in English."""
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")
+
+
 @pytest.fixture
 def rt(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    runtime = Runtime(Settings(tmp_path, sqlite_url, None), clock=clock)
+    runtime = Runtime(
+        Settings(home=tmp_path, database_url=sqlite_url, secret_key=None), clock=clock
+    )
     yield runtime
     runtime.close()
 

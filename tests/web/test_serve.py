@@ -22,6 +22,7 @@ def test_serve_with_the_service_answers_and_stops_on_sigterm(tmp_path: Path) -> 
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("HANDY_ALEGRA_DATABASE_URL", None)
+    env["HANDY_ALEGRA_LANG"] = "en"  # the lines below are read in English
     process = subprocess.Popen(
         [
             sys.executable,

@@ -7,6 +7,7 @@ import typer
 
 from handy_alegra import __version__, logs
 from handy_alegra.cli import common
+from handy_alegra.settings import LOG_LEVELS, load_settings
 
 app = typer.Typer(
     name="handy-alegra",
@@ -29,19 +30,31 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
-    log_level: str = typer.Option(
-        "WARNING", envvar="HANDY_ALEGRA_LOG_LEVEL", help="DEBUG, INFO, WARNING or ERROR."
+    log_level: str | None = typer.Option(
+        None,
+        help="DEBUG, INFO, WARNING or ERROR (default: HANDY_ALEGRA_LOG_LEVEL, else WARNING).",
     ),
     log_json: bool = typer.Option(
-        False, envvar="HANDY_ALEGRA_LOG_JSON", help="Write logs as JSON lines (for services)."
+        False, "--log-json", help="Write logs as JSON lines, for services (HANDY_ALEGRA_LOG_JSON)."
     ),
     debug: bool = typer.Option(
-        False, "--debug", envvar="HANDY_ALEGRA_DEBUG", help="Show tracebacks of failures."
+        False, "--debug", help="Show tracebacks of failures (HANDY_ALEGRA_DEBUG)."
     ),
 ) -> None:
-    """handy-alegra: Handy ⇄ Alegra integration service."""
-    logs.configure(json=log_json, level=log_level)
-    common.DEBUG.set(debug)
+    """handy-alegra: Handy ⇄ Alegra integration service. Settings: docs/configuration.md."""
+    settings = load_settings()  # a malformed variable stops every command here, in one line
+    logs.configure(
+        json=log_json or settings.log_json, level=_log_level(log_level, settings.log_level)
+    )
+    common.DEBUG.set(debug or settings.debug)
+
+
+def _log_level(given: str | None, configured: str) -> str:
+    if given is None:
+        return configured
+    if given.strip().upper() not in LOG_LEVELS:
+        raise typer.BadParameter(f"use one of {', '.join(LOG_LEVELS)}", param_hint="--log-level")
+    return given.strip().upper()
 
 
 def _register() -> None:
@@ -74,5 +87,5 @@ def main() -> None:
         line = common.one_line(exc)
         if line is None or common.DEBUG.get():
             raise
-        common.errors.print(f"[bold red]error:[/] {line}", highlight=False)
+        common.errors.print(f"[bold red]{common.say('cli.error')}:[/] {line}", highlight=False)
         raise SystemExit(common.EXIT_USAGE) from None

@@ -3,32 +3,39 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import SecretStr
 from rich.table import Table
 
 from handy_alegra import accounts, activation, doctor
 from handy_alegra.activation import ActivationError, Credentials
-from handy_alegra.cli.common import RichProgress, console, fail, print_summary, reported, runtime
+from handy_alegra.cli.common import (
+    RichProgress,
+    console,
+    fail,
+    print_summary,
+    reported,
+    runtime,
+    say,
+    warn,
+)
 from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.mapping.clients import DEFAULT_REGIME
+from handy_alegra.settings import load_settings
 from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
 
 
-def parse_since(text: str | None, timezone: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO date-time (2026-11-02T08:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _ask(what: str) -> str:
+    return str(typer.prompt(say(what), hide_input=True))
 
 
 @group.command("add")
@@ -39,19 +46,11 @@ def add(
     ),
     country: str = typer.Option(..., help="MX or CO."),
     alegra_email: str = typer.Option(..., help="The Alegra user (e-mail) of the API token."),
-    alegra_token: str = typer.Option(
-        ...,
-        envvar="HANDY_ALEGRA_ALEGRA_TOKEN",
-        prompt=True,
-        hide_input=True,
-        help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked).",
+    alegra_token: str | None = typer.Option(
+        None, help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked)."
     ),
-    handy_token: str = typer.Option(
-        ...,
-        envvar="HANDY_ALEGRA_HANDY_TOKEN",
-        prompt=True,
-        hide_input=True,
-        help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked).",
+    handy_token: str | None = typer.Option(
+        None, help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked)."
     ),
     price_list: str = typer.Option(
         ..., help="Alegra price list for Handy's price: id or exact name."
@@ -94,7 +93,14 @@ def add(
         handy-alegra accounts add acme --country MX --alegra-email a@acme.mx --price-list Mayoreo
     """
     rt = runtime(ctx)
-    creds = Credentials(alegra_email, alegra_token, handy_token, alegra_url, handy_url)
+    given = load_settings()
+    creds = Credentials.given(
+        alegra_email,
+        alegra_token or _secret(given.alegra_token) or _ask("cli.accounts.ask_alegra_token"),
+        handy_token or _secret(given.handy_token) or _ask("cli.accounts.ask_handy_token"),
+        alegra_url,
+        handy_url,
+    )
     with reported():
         try:
             config, checked = activation.activate(
@@ -107,18 +113,24 @@ def add(
                 timezone=timezone,
                 colombia_default_nit=colombia_default_nit,
                 colombia_regime=colombia_regime,
-                sales_since=parse_since(sales_since, timezone),
+                sales_since=activation.parse_since(sales_since, timezone) if sales_since else None,
                 warehouse=warehouse,
                 daily_at=daily_at,
                 sales_every=sales_every,
             )
         except ActivationError as exc:
-            fail(f"{exc}; nothing was stored")
+            fail(say("cli.accounts.nothing_stored", error=exc))
     for warning in checked.all_warnings():
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        warn(warning)
     console.print(
-        f"Activated [bold]{config.name}[/]: {checked.company_name} ({config.country}), "
-        f"price list {config.price_list_name!r} (id {config.price_list_id}).",
+        say(
+            "cli.accounts.activated",
+            name=config.name,
+            company=checked.company_name,
+            country=config.country,
+            price_list=config.price_list_name,
+            id=config.price_list_id,
+        ),
         highlight=False,
     )
     if no_initial_sync:
@@ -138,15 +150,16 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("name", "country", "price list", "items", "time zone", "state")
+    columns = ("name", "country", "price_list", "items", "timezone", "state")
+    table = Table(*(say(f"cli.accounts.col.{c}") for c in columns))
     for row in rows:
         table.add_row(
             row["name"],
             row["country"],
             f"{row['price_list_name']} ({row['price_list_id']})",
-            "all" if row["all_items"] else "inventoriable",
+            say("cli.accounts.all_items" if row["all_items"] else "cli.accounts.inventoriable"),
             row["timezone"],
-            "paused" if row["paused"] else "active",
+            say("state.paused" if row["paused"] else "state.active"),
         )
     console.print(table)
 
@@ -157,7 +170,7 @@ def show(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--j
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         data = accounts.load(session, rt.vault, name).public()
-    data["alegra_token"] = data["handy_token"] = "(encrypted, not shown)"
+    data["alegra_token"] = data["handy_token"] = say("cli.accounts.hidden")
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
@@ -171,10 +184,10 @@ def edit(
     name: str,
     alegra_email: str | None = typer.Option(None),
     alegra_token: str | None = typer.Option(
-        None, envvar="HANDY_ALEGRA_ALEGRA_TOKEN", help="New Alegra token (or env)."
+        None, help="New Alegra token (or env HANDY_ALEGRA_ALEGRA_TOKEN)."
     ),
     handy_token: str | None = typer.Option(
-        None, envvar="HANDY_ALEGRA_HANDY_TOKEN", help="New Handy token (or env)."
+        None, help="New Handy token (or env HANDY_ALEGRA_HANDY_TOKEN)."
     ),
     price_list: str | None = typer.Option(None, help="Id or exact name."),
     all_items: bool | None = typer.Option(None, "--all-items/--inventoriable-only"),
@@ -191,11 +204,11 @@ def edit(
     warehouse: str | None = typer.Option(None, help="Id or name."),
     sales_since: str | None = typer.Option(None),
     daily_at: str | None = typer.Option(None, help="HH:MM, local."),
-    sales_every: int | None = typer.Option(None, help="Minutes."),
-    alert_after_failed_runs: int | None = typer.Option(
+    sales_every: str | None = typer.Option(None, help="Minutes (a whole number, at least 1)."),
+    alert_after_failed_runs: str | None = typer.Option(
         None, help="Alert after N failed runs in a row."
     ),
-    alert_order_minutes: int | None = typer.Option(
+    alert_order_minutes: str | None = typer.Option(
         None, help="Alert when an order is stuck this long."
     ),
     alert_webhook_url: str | None = typer.Option(None, help="POST alerts here (JSON); '' to stop."),
@@ -204,98 +217,46 @@ def edit(
     ),
 ) -> None:
     """Change an account's settings; new credentials or a new price list are checked first.
+    The dashboard's settings page changes them through the same rules.
 
     Example:
 
         handy-alegra accounts edit acme --price-list General --all-items
     """
     rt = runtime(ctx)
-    with reported():
-        with rt.store.session() as session:
-            current = accounts.load(session, rt.vault, name)
-        changes: dict[str, object] = {}
-        for key, value in (
-            ("all_items", all_items),
-            ("alegra_url", alegra_url),
-            ("handy_url", handy_url),
-            ("default_zone", default_zone),
-            ("default_family", default_family),
-            ("colombia_default_nit", colombia_default_nit),
-        ):
-            if value is not None:
-                changes[key] = value
-        if country is not None:
-            changes["country"] = accounts.check_country(country)
-        if colombia_regime is not None:
-            changes["colombia_regime"] = accounts.parse_regime(colombia_regime)
-        if timezone is not None:
-            changes["timezone"] = activation.parse_timezone(timezone)
-        if sales_since is not None:
-            changes["sales_since"] = parse_since(sales_since, timezone or current.timezone)
-        if daily_at is not None:
-            changes["daily_at"] = activation.parse_daily_at(daily_at)
-        if sales_every is not None:
-            changes["sales_every"] = max(1, sales_every)
-        if alert_after_failed_runs is not None:
-            changes["alert_failed_runs"] = max(1, alert_after_failed_runs)
-        if alert_order_minutes is not None:
-            changes["alert_order_minutes"] = max(1, alert_order_minutes)
-        if alert_webhook_url is not None:
-            changes["alert_webhook_url"] = alert_webhook_url or None
-        if alert_email is not None:
-            changes["alert_email"] = alert_email or None
-        needs_check = any(
-            v is not None
-            for v in (
-                alegra_email,
-                alegra_token,
-                handy_token,
-                price_list,
-                alegra_url,
-                handy_url,
-                warehouse,
-                country,
-            )
-        )
-        if needs_check:
-            creds = Credentials(
-                alegra_email or current.alegra_email,
-                alegra_token or current.alegra_token.get_secret_value(),
-                handy_token or current.handy_token.get_secret_value(),
-                alegra_url or current.alegra_url,
-                handy_url or current.handy_url,
-            )
-            try:
-                checked = activation.check(
-                    rt,
-                    creds,
-                    country=str(changes.get("country", current.country)),
-                    price_list=price_list or current.price_list_id,
-                    warehouse=warehouse,
-                )
-            except ActivationError as exc:
-                fail(f"{exc}; nothing was changed")
-            changes.update(
-                price_list_id=checked.price_list.id, price_list_name=checked.price_list.name
-            )
-            if checked.warehouse is not None:
-                changes["warehouse_id"] = checked.warehouse.id
-            for warning in checked.all_warnings():
-                console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        with rt.store.session() as session:
-            accounts.update(
-                session,
-                rt.vault,
-                name,
-                now=rt.clock.now(),
-                alegra_email=alegra_email,
-                alegra_token=alegra_token,
-                handy_token=handy_token,
-                **changes,
-            )
-    console.print(
-        f"Updated {name}: {', '.join(sorted(changes)) or 'credentials'}.", highlight=False
+    given = load_settings()
+    asked = activation.Edit(
+        alegra_email=alegra_email,
+        alegra_token=alegra_token or _secret(given.alegra_token),
+        handy_token=handy_token or _secret(given.handy_token),
+        alegra_url=alegra_url,
+        handy_url=handy_url,
+        country=country,
+        price_list=price_list,
+        warehouse=warehouse,
+        all_items=all_items,
+        timezone=timezone,
+        sales_since=sales_since,
+        daily_at=daily_at,
+        sales_every=sales_every,
+        default_zone=default_zone,
+        default_family=default_family,
+        colombia_default_nit=colombia_default_nit,
+        colombia_regime=colombia_regime,
+        alert_failed_runs=alert_after_failed_runs,
+        alert_order_minutes=alert_order_minutes,
+        alert_webhook_url=alert_webhook_url,
+        alert_email=alert_email,
     )
+    with reported():
+        try:
+            edited = activation.edit(rt, name, asked)
+        except ActivationError as exc:
+            fail(say("cli.accounts.nothing_changed", error=exc))
+    for warning in edited.checked.all_warnings() if edited.checked else []:
+        warn(warning)
+    fields = [say("cli.accounts.credentials") if f == "credentials" else f for f in edited.changed]
+    console.print(say("cli.accounts.updated", name=name, fields=", ".join(fields)), highlight=False)
 
 
 @group.command("remove")
@@ -306,10 +267,10 @@ def remove(
     not touched)."""
     rt = runtime(ctx)
     if not yes:
-        typer.confirm(f"Remove the account {name!r} and its sync history?", abort=True)
+        typer.confirm(say("cli.accounts.confirm_remove", name=name), abort=True)
     with reported(), rt.store.session() as session:
         accounts.remove(session, name)
-    console.print(f"Removed {name}.", highlight=False)
+    console.print(say("cli.accounts.removed", name=name), highlight=False)
 
 
 @group.command("doctor")
@@ -342,7 +303,9 @@ def _set_paused(ctx: typer.Context, name: str, paused: bool) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         accounts.update(session, rt.vault, name, now=rt.clock.now(), paused=paused)
-    console.print(f"{name} is {'paused' if paused else 'active'}.", highlight=False)
+    console.print(
+        say("cli.accounts.paused" if paused else "cli.accounts.active", name=name), highlight=False
+    )
 
 
 @group.command("pause")

@@ -20,8 +20,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from handy_alegra import reasons
-from handy_alegra.accounts import AccountError
+from handy_alegra import messages, reasons
+from handy_alegra.messages import Refusal
 from handy_alegra.runtime import Runtime
 from handy_alegra.settings import SettingsError
 from handy_alegra.store.database import StoreError, explain, is_store_failure
@@ -53,7 +53,7 @@ DEBUG = _Flag()
 def one_line(exc: BaseException) -> str | None:
     """The line an operator reads for a failure they can fix; None for anything else (a bug:
     its traceback is shown)."""
-    if isinstance(exc, AccountError | VaultError | StoreError | SettingsError):
+    if isinstance(exc, Refusal | VaultError | StoreError | SettingsError):
         return str(exc)
     if is_store_failure(exc):
         return explain(exc, "the store")
@@ -68,9 +68,18 @@ def runtime(ctx: typer.Context) -> Runtime:
     return root.obj
 
 
+def say(key: str, /, **values: object) -> str:
+    """A message of the catalog in the command line's language (the ``lang`` setting)."""
+    return messages.text(key, None, **values)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]{say('cli.error')}:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    console.print(f"[yellow]{say('cli.warning')}:[/] {message}", highlight=False)
 
 
 @contextmanager
@@ -147,8 +156,9 @@ def print_summary(summary: RunSummary, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(summary.to_json(), ensure_ascii=False) + "\n")
         return
-    title = f"{summary.kind} — {summary.account}" + (
-        " (dry run: nothing written)" if summary.dry_run else ""
+    kind = messages.word("kind", summary.kind)
+    title = say("cli.summary.title", kind=kind, account=summary.account) + (
+        say("cli.summary.dry_run") if summary.dry_run else ""
     )
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what")
@@ -156,12 +166,12 @@ def print_summary(summary: RunSummary, *, as_json: bool) -> None:
     for key, value in summary.counts_json().items():
         if isinstance(value, dict):
             total = sum(value.values())
-            table.add_row(key, str(total))
+            table.add_row(messages.word("count", key), str(total))
             for reason, count in value.items():
                 table.add_row(f"  {reasons.label(reason)}", str(count))
         elif value:
-            table.add_row(key.replace("_", " "), str(value))
-    table.add_row("outcome", summary.outcome)
+            table.add_row(messages.word("count", key), str(value))
+    table.add_row(say("cli.summary.outcome"), messages.word("outcome", summary.outcome))
     console.print(table)
     if summary.message:
         console.print(summary.message, highlight=False)
@@ -169,8 +179,8 @@ def print_summary(summary: RunSummary, *, as_json: bool) -> None:
     if meaning:
         console.print(meaning, highlight=False)
     if summary.dry_run and summary.planned:
-        console.print(f"Plan ({len(summary.planned)} writes):", highlight=False)
+        console.print(say("cli.summary.plan", count=len(summary.planned)), highlight=False)
         for line in summary.planned[:50]:
             console.print("  " + json.dumps(line, ensure_ascii=False), highlight=False)
         if len(summary.planned) > 50:
-            console.print(f"  … and {len(summary.planned) - 50} more (use --json for all)")
+            console.print(say("cli.summary.more", count=len(summary.planned) - 50))

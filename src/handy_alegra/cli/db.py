@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from handy_alegra import accounts
-from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.cli.common import console, reported, runtime, say
 from handy_alegra.store import retention
 from handy_alegra.store.tables import Account
 
@@ -26,7 +28,7 @@ def db_upgrade(ctx: typer.Context) -> None:
     rt = runtime(ctx)
     with reported():
         place = rt.store.where  # opening the store migrates it
-    console.print(f"The store is up to date ({place}).", highlight=False)
+    console.print(say("cli.db.up_to_date", place=place), highlight=False)
 
 
 @db.command("prune")
@@ -49,10 +51,7 @@ def db_prune(
     """
     rt = runtime(ctx)
     if days is None:
-        try:
-            days = rt.retention_days
-        except ValueError as exc:
-            fail(str(exc))
+        days = rt.settings.retention_days
     total = retention.Pruned()
     with reported(), rt.store.session() as session:
         ids = (
@@ -63,15 +62,9 @@ def db_prune(
         for account_id in ids:
             total += retention.prune(session, account_id, rt.clock.now(), days)
     if days == 0:
-        console.print("Retention is 0 days: everything is kept.", highlight=False)
+        console.print(say("cli.db.kept_all"), highlight=False)
         return
-    console.print(
-        f"Older than {days} days: {total.runs} runs, {total.slots} slots, "
-        f"{total.attempts} order attempts, {total.events} webhook events and "
-        f"{total.alerts} alerts deleted; {total.compacted} settled orders compacted (their "
-        "order → remission mapping kept).",
-        highlight=False,
-    )
+    console.print(say("cli.db.pruned", days=days, **asdict(total)), highlight=False)
 
 
 @secrets.command("generate-key")
@@ -90,7 +83,7 @@ def rotate(ctx: typer.Context) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         count = accounts.rotate_secrets(session, rt.vault)
-    console.print(f"Re-encrypted the tokens of {count} account(s).", highlight=False)
+    console.print(say("cli.secrets.rotated", count=count), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

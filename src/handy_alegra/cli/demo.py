@@ -9,14 +9,15 @@ from pathlib import Path
 
 import typer
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from handy_alegra import activation, explain, operators
-from handy_alegra.cli.common import RichProgress, console, print_summary
+from handy_alegra.cli.common import RichProgress, console, print_summary, say
 from handy_alegra.clock import SystemClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.settings import Settings
+from handy_alegra.settings import load_settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world, seed_orders
 from handy_alegra.store.statuses import OrderStatus
@@ -52,8 +53,12 @@ def register(app: typer.Typer) -> None:
         server = serve_in_thread(
             SimulatorApp({"alegra": world.alegra, "handy": world.handy}), port=port
         )
-        settings = Settings(
-            folder, f"sqlite:///{folder / 'demo.sqlite3'}", Fernet.generate_key().decode()
+        settings = load_settings().model_copy(
+            update={
+                "home": folder,
+                "database_url": f"sqlite:///{folder / 'demo.sqlite3'}",
+                "secret_key": SecretStr(Fernet.generate_key().decode()),
+            }
         )
         rt = Runtime(settings, clock=clock)
         try:
@@ -63,13 +68,13 @@ def register(app: typer.Typer) -> None:
         finally:
             rt.close()
             server.stop()
-        console.print(f"\nThe demo's store is in {folder}.", highlight=False)
+        console.print(say("cli.demo.store", folder=folder), highlight=False)
 
 
 def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
     c = world.credentials
-    console.rule(f"Simulated Alegra and Handy on {base_url}")
-    creds = activation.Credentials(
+    console.rule(say("cli.demo.simulators", url=base_url))
+    creds = activation.Credentials.given(
         c.alegra_email, c.alegra_token, c.handy_token,
         f"{base_url}/alegra/api/v1", f"{base_url}/handy/api/v2",
     )  # fmt: skip
@@ -77,14 +82,13 @@ def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
         rt, "demo", creds, country="MX", price_list=world.price_list["name"], warehouse="Principal"
     )
     console.print(
-        f"Activated [bold]{checked.company_name}[/]: price list {account.price_list_name!r}, "
-        "inventoriable items only.",
+        say("cli.demo.activated", company=checked.company_name, price_list=account.price_list_name),
         highlight=False,
     )
     with RichProgress() as progress:
         for sync in (catalog, customers):
             print_summary(sync.run(rt, account, progress=progress), as_json=False)
-    console.rule("Sellers take orders in Handy")
+    console.rule(say("cli.demo.orders"))
     seed_orders(world, orders, since=rt.clock.now())
     new_customer = {"code": "NUEVO-1", "description": "Tienda Nueva del Centro", "rfc": None}
     world.handy.add_customer(new_customer, zone_name="Zona Centro")  # typed in by a seller
@@ -93,7 +97,7 @@ def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
     failing = world.handy.create_order("NUEVO-1", [line])
     with RichProgress() as progress:
         print_summary(sales.run(rt, account, progress=progress), as_json=False)
-    console.rule("What went wrong, and how to fix it")
+    console.rule(say("cli.demo.problems"))
     with rt.store.session() as session:
         skipped = session.scalar(
             select(Verdict).where(
@@ -113,12 +117,8 @@ def _run(rt: Runtime, world: World, base_url: str, orders: int) -> None:
                 for text in shown.lines:
                     console.print(f"  {text}", highlight=False)
         sent = session.query(OrderRecord).filter(OrderRecord.status == OrderStatus.SENT).count()
-    console.print(
-        f"\n{sent} orders are remissions in Alegra, each exactly once; "
-        f"{len(world.alegra.remissions())} remissions exist. Try: "
-        "handy-alegra sandbox, handy-alegra --help.",
-        highlight=False,
-    )
+    remissions = len(world.alegra.remissions())
+    console.print(say("cli.demo.sent", sent=sent, remissions=remissions), highlight=False)
 
 
 def _serve(rt: Runtime, simulators: str, web_port: int) -> None:
@@ -129,9 +129,10 @@ def _serve(rt: Runtime, simulators: str, web_port: int) -> None:
     with rt.store.session() as session:
         operators.add(session, "demo", password, now=rt.clock.now())
     web = serve_in_thread(create_app(rt), port=web_port)
-    console.print(f"\nDashboard: {web.base_url}  (user demo, password {password})", highlight=False)
-    console.print(f"Simulators: {simulators}/alegra/api/v1 and {simulators}/handy/api/v2")
-    console.print("The service runs: catalog daily at 03:00, sales every 10 minutes. Ctrl-C stops.")
+    console.print(say("cli.demo.dashboard", url=web.base_url, password=password), highlight=False)
+    urls = {"alegra": f"{simulators}/alegra/api/v1", "handy": f"{simulators}/handy/api/v2"}
+    console.print(say("cli.demo.simulator_urls", **urls), highlight=False)
+    console.print(say("cli.demo.service"), highlight=False)
     try:
         Dispatcher(rt, concurrency=2).serve(tick_seconds=5.0)
     finally:

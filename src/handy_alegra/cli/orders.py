@@ -7,8 +7,8 @@ import json
 import typer
 from sqlalchemy import select
 
-from handy_alegra import accounts, order_actions
-from handy_alegra.cli.common import console, print_summary, reported, runtime
+from handy_alegra import accounts, messages, order_actions, reasons
+from handy_alegra.cli.common import console, print_summary, reported, runtime, say
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales
 
@@ -45,9 +45,10 @@ def list_(
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     for row in data:
+        status = messages.word("order", row["status"])
         console.print(
-            f"{row['order']:>12}  {row['status']:16} {(row['customer'] or '')[:40]:40} "
-            f"{row['reason'] or ''}",
+            f"{row['order']:>12}  {status:18} {(row['customer'] or '')[:40]:40} "
+            f"{reasons.label(row['reason'])}",
             highlight=False,
         )
 
@@ -71,7 +72,7 @@ def retry(
         with rt.store.session() as session:
             config = accounts.load(session, rt.vault, account)
             order_actions.retry(session, config.id, handy_id)
-        console.print(f"Order {handy_id} will be sent in the next sales cycle.", highlight=False)
+        console.print(say("cli.orders.retry", id=handy_id), highlight=False)
         if now:
             print_summary(sales.run(rt, config), as_json=False)
 

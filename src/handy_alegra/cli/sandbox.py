@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import typer
 
+from handy_alegra.cli.common import say
 from handy_alegra.clock import SystemClock
 from handy_alegra.simulators.asgi import SimulatorApp, bind, make_server
 from handy_alegra.simulators.faults import Faults
@@ -15,9 +18,7 @@ def faults_option(text: str, time_scale: float) -> Faults:
         faults = Faults.parse(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if time_scale != 1.0:
-        faults.time_scale = time_scale
-    return faults
+    return replace(faults, time_scale=time_scale) if time_scale != 1.0 else faults
 
 
 def describe(world: World, base_url: str) -> str:
@@ -31,9 +32,10 @@ def describe(world: World, base_url: str) -> str:
             f"  token      {c.alegra_token}",
             f"Handy API    {handy}",
             f"  token      {c.handy_token}",
-            f"Price list   {world.price_list['name']} (id {world.price_list['id']})",
+            f"{say('cli.sandbox.price_list'):12} {world.price_list['name']} "
+            f"(id {world.price_list['id']})",
             "",
-            "Try:",
+            say("cli.sandbox.try"),
             f"  curl -u '{c.alegra_email}:{c.alegra_token}' '{alegra}/items?start=0&limit=30'",
             f"  curl -u '{c.alegra_email}:{c.alegra_token}' '{alegra}/items?start=30&limit=30'",
             f"  curl -H 'Authorization: Bearer {c.handy_token}' '{handy}/product?page=1&max=100'",
@@ -78,6 +80,6 @@ def register(app: typer.Typer) -> None:
         sock = bind(host, port)
         base_url = f"http://{host}:{sock.getsockname()[1]}"
         typer.echo(describe(world, base_url))
-        typer.echo("\nServing; press Ctrl-C to stop.")
+        typer.echo(say("cli.sandbox.serving"))
         server = make_server(SimulatorApp({"alegra": world.alegra, "handy": world.handy}))
         server.run(sockets=[sock])  # returns on Ctrl-C or SIGTERM

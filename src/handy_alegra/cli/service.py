@@ -7,9 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from handy_alegra import accounts, reasons
-from handy_alegra.cli.common import console, fail, reported, runtime
-from handy_alegra.runtime import Runtime
+from handy_alegra import accounts, messages, reasons
+from handy_alegra.cli.common import console, fail, reported, runtime, say
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
 from handy_alegra.status import UNHEALTHY, account_status, glance
 from handy_alegra.store.statuses import SlotStatus
@@ -38,7 +37,6 @@ def register(app: typer.Typer) -> None:
             handy-alegra --log-json run --concurrency 8
         """
         rt = runtime(ctx)
-        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
@@ -66,7 +64,6 @@ def register(app: typer.Typer) -> None:
         from handy_alegra.scheduling.distributed import run_worker
 
         rt = runtime(ctx)
-        check_settings(rt)
         if metrics_port:
             serve_metrics(rt, metrics_port)
         with reported():
@@ -107,8 +104,9 @@ def register(app: typer.Typer) -> None:
         """Per account: the last and next run of each job, its outcome and counts, and the open
         problems with their reasons.
 
-        An account is failing when the last run of a job was interrupted or stopped, and needs
-        a look when one finished with problems or an order has not gone through.
+        An account is failing when the last telling run of a job (stopped runs are looked past)
+        was interrupted or crashed, and needs a look when one finished with problems or an
+        order has not gone through.
 
         Example:
 
@@ -131,28 +129,24 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(data, ensure_ascii=False))
             return
         if not data:
-            console.print("No account matches." if unhealthy or account else "No accounts yet.")
+            console.print(
+                say("cli.status.no_match" if unhealthy or account else "cli.status.no_accounts")
+            )
         for item in data:
             show(item)
 
 
-def check_settings(rt: Runtime) -> None:
-    """Settings read from the environment that the jobs use later: refused at start."""
-    try:
-        rt.retention_days  # noqa: B018
-    except ValueError as exc:
-        fail(str(exc))
-
-
 def show(item: dict[str, object]) -> None:
+    health = messages.word("health", item["health"])
     state = (
-        "paused"
+        say("cli.status.paused")
         if item["paused"]
-        else (f"running {item['running']}" if item["running"] else "active")
-        + f", health {item['health']}"
+        else say("cli.status.running", job=messages.word("kind", item["running"]), health=health)
+        if item["running"]
+        else say("cli.status.active", health=health)
     )
     console.print(f"[bold]{item['account']}[/] ({item['country']}, {state})", highlight=False)
-    table = Table("job", "last run", "outcome", "counts", "next run")
+    table = Table(*(say(f"col.{c}") for c in ("kind", "last_run", "outcome", "counts", "next_run")))
     jobs = item["jobs"]
     assert isinstance(jobs, dict)
     for kind, job in jobs.items():
@@ -161,10 +155,10 @@ def show(item: dict[str, object]) -> None:
             k: v for k, v in (last.get("counts") or {}).items() if v and not isinstance(v, dict)
         }
         table.add_row(
-            kind,
-            (last.get("started_at") or "never")[:16],
-            last.get("outcome", "—"),
-            ", ".join(f"{k} {v}" for k, v in counts.items()),
+            messages.word("kind", kind),
+            (last.get("started_at") or say("outcome.never"))[:16],
+            messages.word("outcome", last["outcome"]) if last.get("outcome") else "—",
+            ", ".join(f"{messages.word('count', k)} {v}" for k, v in counts.items()),
             (job["next_run"] or "—")[:16],
         )
     console.print(table)
@@ -172,7 +166,7 @@ def show(item: dict[str, object]) -> None:
     assert isinstance(problems, dict)
     orders = problems["orders"]
     if orders["count"]:
-        console.print(f"  Orders not sent: {orders['count']}", highlight=False)
+        console.print(say("cli.status.orders", count=orders["count"]), highlight=False)
         for order in orders["orders"][:10]:
             console.print(
                 f"    #{order['order']} ({order['customer']}): {order['explanation']}",
@@ -183,14 +177,13 @@ def show(item: dict[str, object]) -> None:
         if skipped["count"]:
             parts = ", ".join(f"{reasons.label(r)} {n}" for r, n in skipped["by_reason"].items())
             console.print(
-                f"  {kind.capitalize()} skipped: {skipped['count']} ({parts})", highlight=False
+                say(f"cli.status.{kind}", count=skipped["count"], parts=parts), highlight=False
             )
     hooks = problems["webhooks"]
     if hooks["count"]:
         parts = ", ".join(f"{reasons.label(r)} {n}" for r, n in hooks["by_reason"].items())
         console.print(
-            f"  Alegra webhook deliveries not used (last {hooks['days']} days): "
-            f"{hooks['count']} ({parts})",
+            say("cli.status.webhooks", days=hooks["days"], count=hooks["count"], parts=parts),
             highlight=False,
         )
         for latest in hooks["latest"][:3]:

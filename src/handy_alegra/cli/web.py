@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import threading
@@ -14,21 +13,21 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from handy_alegra import accounts, operators
-from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra import accounts, messages, operators
+from handy_alegra.cli.common import console, fail, reported, runtime, say
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
-
-PASSWORD_ENV = "HANDY_ALEGRA_OPERATOR_PASSWORD"
+from handy_alegra.settings import load_settings
 
 group = typer.Typer(help="People who may log in to the dashboard.", no_args_is_help=True)
 
 
 def _password(prompt: str) -> str:
-    """From the environment (scripts), else a hidden prompt asked twice."""
-    given = os.environ.get(PASSWORD_ENV)
-    if given:
-        return given
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+    """From the settings (HANDY_ALEGRA_OPERATOR_PASSWORD: scripts), else a hidden prompt asked
+    twice."""
+    given = load_settings().operator_password
+    if given is not None:
+        return given.get_secret_value()
+    return str(typer.prompt(say(prompt), hide_input=True, confirmation_prompt=True))
 
 
 @group.command("add")
@@ -45,10 +44,10 @@ def add(
         handy-alegra operators add maria --language es
     """
     rt = runtime(ctx)
-    password = _password("Password")
+    password = _password("cli.operators.password")
     with reported(), rt.store.session() as session:
         operators.add(session, username, password, now=rt.clock.now(), language=language)
-    console.print(f"Operator {username} added.", highlight=False)
+    console.print(say("cli.operators.added", name=username), highlight=False)
 
 
 @group.command("passwd")
@@ -60,12 +59,10 @@ def passwd(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
         handy-alegra operators passwd maria
     """
     rt = runtime(ctx)
-    password = _password("New password")
+    password = _password("cli.operators.new_password")
     with reported(), rt.store.session() as session:
         ended = operators.set_password(session, username, password)
-    console.print(
-        f"Password of {username} changed; {ended} open session(s) ended.", highlight=False
-    )
+    console.print(say("cli.operators.passwd", name=username, count=ended), highlight=False)
 
 
 @group.command("list")
@@ -77,12 +74,13 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("username", "language", "state", "sessions", "added")
+    columns = ("username", "language", "state", "sessions", "added")
+    table = Table(*(say(f"cli.operators.col.{c}") for c in columns))
     for row in rows:
         table.add_row(
             str(row["username"]),
             str(row["language"]),
-            str(row["state"]),
+            messages.word("state", row["state"]),
             str(row["sessions"]),
             str(row["created_at"])[:16],
         )
@@ -103,10 +101,10 @@ def remove(
     """
     rt = runtime(ctx)
     if not yes:
-        typer.confirm(f"Remove the operator {username!r}?", abort=True)
+        typer.confirm(say("cli.operators.confirm_remove", name=username), abort=True)
     with reported(), rt.store.session() as session:
         operators.remove(session, username)
-    console.print(f"Operator {username} removed.", highlight=False)
+    console.print(say("cli.operators.removed", name=username), highlight=False)
 
 
 @group.command("disable")
@@ -130,10 +128,8 @@ def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         ended = operators.set_disabled(session, username, disabled, now=rt.clock.now())
-    ending = f"; {ended} open session(s) ended" if disabled else ""
-    console.print(
-        f"Operator {username} {'disabled' if disabled else 'enabled'}{ending}.", highlight=False
-    )
+    key = "cli.operators.disabled" if disabled else "cli.operators.enabled"
+    console.print(say(key, name=username, count=ended), highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -156,12 +152,12 @@ def register(app: typer.Typer) -> None:
             "--secure-cookies",
             help="Behind TLS: cookies over HTTPS only, and browsers told to keep to HTTPS.",
         ),
-        session_idle_minutes: int = typer.Option(
-            30,
-            envvar="HANDY_ALEGRA_SESSION_IDLE_MINUTES",
+        session_idle_minutes: int | None = typer.Option(
+            None,
             min=1,
             max=12 * 60,
-            help="A dashboard session unused this long ends.",
+            help="A dashboard session unused this long ends (default: "
+            "HANDY_ALEGRA_SESSION_IDLE_MINUTES, else 30).",
         ),
     ) -> None:
         """Serve the dashboard, /healthz, /metrics and the Alegra webhook receiver.
@@ -180,7 +176,9 @@ def register(app: typer.Typer) -> None:
             web = create_app(
                 rt,
                 https_only=secure_cookies,
-                session_idle=timedelta(minutes=session_idle_minutes),
+                session_idle=timedelta(
+                    minutes=session_idle_minutes or rt.settings.session_idle_minutes
+                ),
             )
             with rt.store.session() as session:  # a wrong key refuses to start
                 accounts.check_key(session, rt.vault)
@@ -188,7 +186,7 @@ def register(app: typer.Typer) -> None:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             sock = socket.create_server((host, port), family=family)
         except OSError as exc:
-            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+            fail(say("cli.serve.cannot_listen", host=host, port=port, error=exc.strerror))
         config = uvicorn.Config(web, log_level="warning", access_log=False, lifespan="off")
         server = uvicorn.Server(config)
         dispatcher = Dispatcher(rt, concurrency=concurrency) if with_service else None
@@ -207,8 +205,8 @@ def register(app: typer.Typer) -> None:
         signal.signal(signal.SIGINT, stop)
         shown_host = f"[{host}]" if ":" in host else host
         console.print(
-            f"Dashboard on http://{shown_host}:{sock.getsockname()[1]}"
-            + (" (with the service)" if dispatcher else ""),
+            say("cli.serve.listening", host=shown_host, port=sock.getsockname()[1])
+            + (say("cli.serve.with_service") if dispatcher else ""),
             highlight=False,
         )
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from handy_alegra import accounts
-from handy_alegra.cli.common import console, fail, reported, runtime
+from handy_alegra.cli.common import console, fail, reported, runtime, say
 from handy_alegra.clients.alegra_records import WebhookSubscription
 from handy_alegra.errors import ApiError
 from handy_alegra.webhook_sync import bare, ensure_subscriptions, new_token, receiver_url
@@ -33,7 +33,7 @@ def enable(
     rt = runtime(ctx)
     with reported():
         public_url = accounts.check_url(
-            public_url, "the public URL", allow_insecure=rt.settings.allow_insecure_http
+            public_url, "public", allow_insecure=rt.settings.allow_insecure_http
         )
         with rt.store.session() as session:
             current = accounts.load(session, rt.vault, account)
@@ -54,8 +54,7 @@ def enable(
             fail(str(exc))
     target = f"{public_url.rstrip('/')}/webhooks/alegra/…"
     console.print(
-        f"Alegra sends {account}'s item and client changes to {target} "
-        f"({len(created)} subscription(s) created).",
+        say("cli.webhooks.enabled", account=account, target=target, count=len(created)),
         highlight=False,
     )
 
@@ -82,7 +81,7 @@ def disable(ctx: typer.Context, account: str = typer.Option(..., "--account", "-
                 webhook_token=None,
                 webhook_public_url=None,
             )
-    console.print(f"Webhooks of {account} are off.", highlight=False)
+    console.print(say("cli.webhooks.disabled", account=account), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -75,7 +75,6 @@ def offset_pages(
     if len(first) < page_size:
         return
     planned = range(page_size, math.ceil(total / page_size) * page_size, page_size) if total else ()
-    start = page_size
     pages = in_order(lambda at: fetch(at, page_size), planned, ahead)
     for start, (page, _) in zip(planned, pages, strict=False):
         fresh = _fresh(page, seen)

@@ -114,14 +114,10 @@ class RateLimiter:
             # (and move a test's manual clock once).
             self.clock.sleep_until(now + wait)
 
-    def release(
-        self, info: RateInfo | None, *, rejected: bool = False, ticket: int | None = None
-    ) -> None:
+    def release(self, info: RateInfo | None, *, ticket: int, rejected: bool = False) -> None:
         """Hand back the slot of request ``ticket`` with what its answer said of the window
         (``rejected``: the answer was a 429)."""
         with self._lock:
-            if ticket is None:  # callers that do not keep tickets: the oldest in flight
-                ticket = min(self._flying) if self._flying else self._tickets
             self._flying.discard(ticket)
             self._first_answer.set()
             if ticket <= self._basis:

@@ -257,7 +257,7 @@ class Requester:
         if cls is RateLimitedError:
             RATE_LIMITED.labels(self.profile.name).inc()
             log.info("rate_limited", api=self.profile.name, path=path, reset_in=info.reset_in)
-            return RateLimitedError(message, retry_after=info.reset_in, **kw)
+            return RateLimitedError(message, **kw)
         if issubclass(cls, TransientError) and not safe:
             return AmbiguousWriteError(
                 f"{message} (the server failed after receiving the write)", **kw

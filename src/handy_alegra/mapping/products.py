@@ -32,11 +32,6 @@ def active_iva_taxes(item: Item) -> list[ItemTax]:
     return [t for t in item.taxes if t.name == IVA and t.status == "active"]
 
 
-def active_ivas(item: Item) -> list[Decimal]:
-    """Percentages of the item's active taxes named exactly ``IVA``."""
-    return [t.percentage for t in active_iva_taxes(item)]
-
-
 def price_with_iva(price: Decimal, percentage: Decimal) -> Decimal:
     """The tax-included price Handy shows: rounded to cents, half up."""
     return round_half_up(price * (HUNDRED + percentage) / HUNDRED)

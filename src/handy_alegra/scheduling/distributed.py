@@ -23,6 +23,7 @@ import structlog
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
+from handy_alegra.messages import Refusal
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY
@@ -46,7 +47,7 @@ REDEFER = 60.0
 def conninfo(database_url: str) -> str:
     url = normalize_url(database_url)
     if not url.startswith("postgresql+psycopg://"):
-        raise ValueError("scale-out needs PostgreSQL: set HANDY_ALEGRA_DATABASE_URL=postgresql://…")
+        raise Refusal("error.scale_out")
     return "postgresql://" + url[len("postgresql+psycopg://") :]
 
 
@@ -141,7 +142,7 @@ def schedule_once(
 
 def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
     """Tick until SIGTERM/SIGINT. Any number may run: slots are made once."""
-    app = make_app(runtime.settings.database_url)
+    app = make_app(runtime.settings.store_url)
     stopping = threading.Event()
     _on_signals(stopping)
     with app.open():
@@ -160,7 +161,7 @@ def run_scheduler(runtime: Runtime, tick_seconds: float = 15.0) -> None:
 def run_worker(runtime: Runtime, concurrency: int = DEFAULT_CONCURRENCY) -> None:
     """Run slots until SIGTERM/SIGINT; the jobs in hand stop at their next checkpoint, then
     the worker exits."""
-    app = make_app(runtime.settings.database_url)
+    app = make_app(runtime.settings.store_url)
     runtime.size_store_pool(concurrency)
     with app.open():
         ensure_schema(runtime.store, app)

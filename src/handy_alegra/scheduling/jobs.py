@@ -116,7 +116,7 @@ def _prune(runtime: Runtime, account: AccountConfig) -> None:
     try:
         with runtime.store.session() as session:
             pruned = retention.prune(
-                session, account.id, runtime.clock.now(), runtime.retention_days
+                session, account.id, runtime.clock.now(), runtime.settings.retention_days
             )
     except Exception:  # pruning can wait for tomorrow; the job's work is done
         log.exception("pruning_failed")
@@ -136,7 +136,7 @@ def _alert(
             runtime.store.session,
             account,
             runtime.clock.now(),
-            mailer=alerts.smtp_mailer(),
+            mailer=alerts.smtp_mailer(runtime.settings),
             kinds=kinds,
             fine=tuple(k for k in kinds if k in ended_well),
         )

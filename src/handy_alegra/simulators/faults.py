@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -39,8 +40,8 @@ class Faults:
     @classmethod
     def parse(cls, text: str) -> Faults:
         """``"latency=0.08,error_rate=0.1"`` → Faults (used by the CLI)."""
-        faults = cls()
         known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
         for part in filter(None, (p.strip() for p in text.split(","))):
             key, _, value = part.partition("=")
             key = key.strip().replace("-", "_")
@@ -48,12 +49,12 @@ class Faults:
                 raise ValueError(f"unknown fault setting {part!r}; known: {', '.join(known)}")
             kind = known[key].type
             if kind == "str":
-                setattr(faults, key, value)
+                values[key] = value
             elif "int" in str(kind):
-                setattr(faults, key, int(value))
+                values[key] = int(value)
             else:
-                setattr(faults, key, float(value))  # float ok: a rate or seconds
-        return faults
+                values[key] = float(value)  # float ok: a rate or seconds
+        return cls(**values)
 
 
 @dataclass

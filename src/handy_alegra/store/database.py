@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModu
 from sqlalchemy.orm import Session, sessionmaker
 
 from handy_alegra.private_files import private_file, tighten
+from handy_alegra.settings import DATABASE_URL_ENV
 
 try:  # POSIX; elsewhere concurrent first starts on SQLite are not serialised
     import fcntl
@@ -38,7 +39,7 @@ _UPGRADE_LOCK = 7_246_115_001
 #: Seconds to wait for PostgreSQL to accept a connection (unless the URL says otherwise).
 CONNECT_TIMEOUT = 10
 URL_HINT = "use sqlite:////absolute/path/file.sqlite3 or postgresql://user:password@host/db"
-ENV = "HANDY_ALEGRA_DATABASE_URL"
+ENV = DATABASE_URL_ENV
 
 
 class StoreError(Exception):

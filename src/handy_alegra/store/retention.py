@@ -26,7 +26,6 @@ size: a cancellation that comes later reads the order from Handy again.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
@@ -36,19 +35,6 @@ from sqlalchemy.orm import Session
 from handy_alegra.store.statuses import SETTLED, WAITING
 from handy_alegra.store.tables import Alert, OrderAttempt, OrderRecord, Run, Slot, WebhookEvent
 from handy_alegra.store.tables import Verdict as VerdictRow
-
-ENV = "HANDY_ALEGRA_RETENTION_DAYS"
-DEFAULT_DAYS = 90
-
-
-def retention_days(environ: dict[str, str] | None = None) -> int:
-    """``HANDY_ALEGRA_RETENTION_DAYS``: days of history kept (0: everything)."""
-    text = (environ if environ is not None else os.environ).get(ENV, "").strip()
-    if not text:
-        return DEFAULT_DAYS
-    if not text.isdigit():
-        raise ValueError(f"{ENV} must be a whole number of days (0 keeps everything), not {text!r}")
-    return int(text)
 
 
 @dataclass

@@ -1,14 +1,13 @@
 """Reading and writing what the syncs keep: runs, cursors, verdicts, snapshots, Handy records.
 
-Values kept as JSON (desired fields, known Handy fields) go through ``to_json`` /
-``from_json`` so that Decimals stay exact.
+Values kept as JSON (desired fields, snapshots, known Handy fields) are columns of type
+``store.types.DecimalJson``: Decimals go in and come back exact, with nothing to do here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, select, union, update
@@ -17,20 +16,6 @@ from sqlalchemy.orm import Session
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.store.tables import Cursor, HandyRecord, Run, Snapshot
 from handy_alegra.store.tables import Verdict as VerdictRow
-
-DECIMAL_TAG = "$dec:"
-
-
-def to_json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {k: f"{DECIMAL_TAG}{v}" if isinstance(v, Decimal) else v for k, v in fields.items()}
-
-
-def from_json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: Decimal(v[len(DECIMAL_TAG) :]) if isinstance(v, str) and v.startswith(DECIMAL_TAG) else v
-        for k, v in fields.items()
-    }
-
 
 # --- runs and cursors -------------------------------------------------------------------
 
@@ -116,7 +101,7 @@ def add_verdicts(
             "sync": v.sync,
             "reason": v.reason,
             "detail": v.detail,
-            "desired": to_json(v.desired),
+            "desired": v.desired,
         }
         for v in verdicts
     ]
@@ -150,7 +135,7 @@ def add_snapshots(
         if code in seen:
             continue
         seen.add(code)
-        rows.append({"run_id": run_id, "kind": kind, "code": code, "data": to_json(data)})
+        rows.append({"run_id": run_id, "kind": kind, "code": code, "data": data})
     if rows:
         session.execute(insert(Snapshot), rows)
 
@@ -205,10 +190,10 @@ def load_batch(
     ):
         if code in wanted:
             verdicts.setdefault(code, []).append(
-                Verdict(source_id, code, name, sync, reason, detail, from_json(desired))
+                Verdict(source_id, code, name, sync, reason, detail, desired)
             )
     snapshots = {
-        code: from_json(data)
+        code: data
         for code, data in session.execute(
             select(Snapshot.code, Snapshot.data).where(
                 Snapshot.run_id == run_id, Snapshot.kind == kind, Snapshot.code.between(low, high)

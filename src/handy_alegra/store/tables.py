@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from handy_alegra.store.statuses import OrderStatus, RunOutcome, SlotStatus
-from handy_alegra.store.types import DecimalText, UTCDateTime
+from handy_alegra.store.types import DecimalJson, DecimalText, UTCDateTime
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -115,7 +115,7 @@ class Verdict(Base):
     sync: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    desired: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    desired: Mapped[dict[str, Any]] = mapped_column(DecimalJson, default=dict)
 
     __table_args__ = (
         Index("ix_verdicts_run_kind_code", "run_id", "kind", "code"),
@@ -131,7 +131,7 @@ class Snapshot(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     code: Mapped[str] = mapped_column(String(200), primary_key=True)
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(DecimalJson, default=dict)
 
 
 class HandyRecord(Base):
@@ -147,7 +147,7 @@ class HandyRecord(Base):
     code: Mapped[str] = mapped_column(String(200), primary_key=True)
     handy_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     managed: Mapped[bool] = mapped_column(Boolean, default=False)
-    known: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    known: Mapped[dict[str, Any]] = mapped_column(DecimalJson, default=dict)
     source_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(50), nullable=True)

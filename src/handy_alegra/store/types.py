@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,3 +42,43 @@ class DecimalText(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+#: How a Decimal is written inside a JSON column: ``"$dec:86.206897"`` (exact text, no float).
+DECIMAL_TAG = "$dec:"
+
+
+def encode_decimals(fields: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the store keeps for ``fields``: each Decimal value as ``$dec:`` + its text."""
+    return {k: f"{DECIMAL_TAG}{v}" if isinstance(v, Decimal) else v for k, v in fields.items()}
+
+
+def decode_decimals(fields: dict[str, Any]) -> dict[str, Any]:
+    """``encode_decimals`` undone: the tagged values are Decimals again."""
+    return {
+        k: Decimal(v[len(DECIMAL_TAG) :]) if isinstance(v, str) and v.startswith(DECIMAL_TAG) else v
+        for k, v in fields.items()
+    }
+
+
+class DecimalJson(TypeDecorator[dict[str, Any]]):
+    """A JSON object (JSONB on PostgreSQL) whose Decimal values come back as Decimals, exact:
+    the one Decimal↔JSON encoding of the store (``$dec:`` tags on the object's values; the
+    fields the syncs compare are flat). Used by every column that holds synced field values:
+    ``verdicts.desired``, ``snapshots.data``, ``handy_records.known``."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(
+        self, value: dict[str, Any] | None, dialect: Dialect
+    ) -> dict[str, Any] | None:
+        return None if value is None else encode_decimals(value)
+
+    def process_result_value(
+        self, value: dict[str, Any] | None, dialect: Dialect
+    ) -> dict[str, Any] | None:
+        return None if value is None else decode_decimals(value)

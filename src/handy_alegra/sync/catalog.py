@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any, Unpack
 
 import structlog
@@ -61,8 +62,8 @@ class ProductResource:
     def read_source(self) -> Iterator[Item | RecordParseError]:
         return self.alegra.iter_items()
 
-    def evaluate(self, record: Item) -> Verdict:
-        return products.evaluate(record, self.rules)
+    def judge(self) -> Callable[[Item], Verdict]:
+        return partial(products.evaluate, rules=self.rules)
 
     def read_handy(
         self, window: tuple[datetime, datetime] | None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any, Unpack
 
 import structlog
@@ -23,8 +25,6 @@ from handy_alegra.sync.summary import RunSummary
 from handy_alegra.sync.wiring import RunOptions, run_keyed
 
 log = structlog.get_logger("handy_alegra.sync")
-
-SYNCED = ("description", "rfc", "email", "phoneNumber", "address", "city", "postalCode")
 
 
 def customer_view(customer: Customer) -> HandyView:
@@ -55,12 +55,14 @@ class CustomerResource:
         self.categories: dict[str, str] = {}
 
     def read_source(self) -> Iterator[Contact | RecordParseError]:
-        sellers = {s.id: s.name for s in self.alegra.list_sellers() if isinstance(s, Seller)}
-        self.rules = customers.CustomerRules(self.rules.country, self.rules.default_zone, sellers)
         return self.alegra.iter_contacts(type="client")
 
-    def evaluate(self, record: Contact) -> Verdict:
-        return customers.evaluate(record, self.rules)
+    def judge(self) -> Callable[[Contact], Verdict]:
+        """The customer rules with the sellers' names as Alegra has them now: a zone is named
+        after the seller's current name, whatever name a contact still carries."""
+        sellers = {s.id: s.name for s in self.alegra.list_sellers() if isinstance(s, Seller)}
+        rules = replace(self.rules, sellers=sellers)
+        return partial(customers.evaluate, rules=rules)
 
     def read_handy(
         self, window: tuple[datetime, datetime] | None

@@ -87,7 +87,10 @@ class Resource(Protocol):
         """The Alegra records to judge (a ``RecordParseError`` for one that cannot be read)."""
         ...
 
-    def evaluate(self, record: Any) -> Verdict: ...
+    def judge(self) -> Callable[[Any], Verdict]:
+        """The pure rules for one record, with everything they need read now (the customers':
+        the sellers' current names). Every run and every webhook job asks for its own."""
+        ...
 
     def read_handy(
         self, window: tuple[datetime, datetime] | None
@@ -163,11 +166,9 @@ class KeyedSync:
         self.progress.phase(f"Reading Alegra {self.kind}s")
         groups: set[str] = set()
         page: list[Verdict] = []
+        judge = self.resource.judge()
         for record in self.resource.read_source():
-            if isinstance(record, RecordParseError):
-                verdict = unreadable(record)
-            else:
-                verdict = self.resource.evaluate(record)
+            verdict = unreadable(record) if isinstance(record, RecordParseError) else judge(record)
             if verdict.sync:
                 group = verdict.desired.get(self.resource.group_field)
                 if isinstance(group, str):
@@ -348,10 +349,10 @@ class KeyedSync:
     ) -> None:
         if snapshot is not None:
             row.handy_id = snapshot.get("_id") or row.handy_id
-            row.known = state.to_json({k: v for k, v in snapshot.items() if k != "_id"})
+            row.known = {k: v for k, v in snapshot.items() if k != "_id"}
         if isinstance(result, HandyView):
             row.handy_id = result.handy_id or row.handy_id
-            row.known = state.to_json(result.fields)
+            row.known = dict(result.fields)
             row.managed = True
             row.outcome, row.reason = EFFECT[action.kind], action.reason
             row.detail, row.run_id, row.changed_at = dict(action.detail), run_id, self.now()
@@ -373,7 +374,7 @@ def _known(snapshot: dict[str, Any] | None, record: HandyRecord | None) -> Known
     if snapshot is not None:
         return Known({k: v for k, v in snapshot.items() if k != "_id"}, managed)
     if record is not None and record.handy_id is not None:
-        return Known(state.from_json(record.known), managed)
+        return Known(dict(record.known), managed)
     return None
 
 

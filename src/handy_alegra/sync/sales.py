@@ -345,10 +345,9 @@ def run(
         account,
         runtime.clock.now,
         progress or Silent(),
+        should_stop=should_stop or (lambda: False),
+        workers=runtime.concurrency,
         sleep=runtime.clock.sleep,
         clock_scale=getattr(runtime.clock, "scale", 1.0),
     )
-    sync.workers = runtime.concurrency
-    if should_stop is not None:
-        sync.should_stop = should_stop
     return sync.run()

@@ -21,15 +21,25 @@ def keyed_sync(
     should_stop: Callable[[], bool] | None = None,
     source_read: Callable[[], None] | None = None,
 ) -> KeyedSync:
-    sync = KeyedSync(
-        resource, runtime.store, account.id, account.name, runtime.clock.now, progress or Silent()
+    return KeyedSync(
+        resource,
+        runtime.store,
+        account.id,
+        account.name,
+        runtime.clock.now,
+        progress or Silent(),
+        should_stop=should_stop or never,
+        workers=runtime.concurrency,
+        source_read=source_read or nothing,
     )
-    sync.workers = runtime.concurrency
-    if should_stop is not None:
-        sync.should_stop = should_stop
-    if source_read is not None:
-        sync.source_read = source_read
-    return sync
+
+
+def never() -> bool:
+    return False
+
+
+def nothing() -> None:
+    return None
 
 
 class RunOptions(TypedDict, total=False):

@@ -23,11 +23,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from handy_alegra import operators
+from handy_alegra import messages, operators
 from handy_alegra.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import Operator
-from handy_alegra.web import i18n
 from handy_alegra.web.render import (
     csrf_token,
     language,
@@ -85,7 +84,8 @@ def settings(request: Request) -> AuthSettings:
 def session_key(rt: Runtime) -> str:
     """The cookie-signing key, derived from the deployment's secret key (or key file), so that
     every process of one deployment agrees and nothing new needs keeping."""
-    base = rt.settings.secret_key
+    key = rt.settings.secret_key
+    base = key.get_secret_value() if key else ""
     if not base:
         rt.vault  # noqa: B018 — creates the key file on first use
         base = rt.settings.key_file.read_text().strip()
@@ -264,10 +264,10 @@ def logout(request: Request) -> Response:
 @router.post("/language")
 def switch_language(
     request: Request,
-    lang: Annotated[str, Form()] = i18n.DEFAULT,
+    lang: Annotated[str, Form()] = messages.DEFAULT,
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    chosen = i18n.normalize(lang)
+    chosen = messages.normalize(lang)
     request.session["lang"] = chosen
     signed_in = current(request)
     if signed_in is not None:

@@ -66,16 +66,16 @@ class ActivationForm(BaseModel):
         if self.sealed:
             tokens = json.loads(vault.decrypt(self.sealed))
             alegra_token, handy_token = tokens["alegra"], tokens["handy"]
-        return Credentials(
-            self.alegra_email.strip(),
-            alegra_token,
-            handy_token,
-            self.alegra_url.strip() or ALEGRA_URL,
-            self.handy_url.strip() or HANDY_URL,
+        return Credentials.given(
+            self.alegra_email, alegra_token, handy_token, self.alegra_url, self.handy_url
         )
 
 
 class SettingsForm(BaseModel):
+    """The settings page: every field is shown filled in, so a blank one means "leave it"
+    (the alert addresses excepted: blank stops those alerts, as ``''`` does on the command
+    line). Values go to ``activation.edit`` as typed: the command line's rules apply."""
+
     price_list: str = ""
     all_items: bool = False
     timezone: str = ""
@@ -84,6 +84,33 @@ class SettingsForm(BaseModel):
     default_zone: str = ""
     default_family: str = ""
     colombia_regime: str = ""
+    colombia_default_nit: str = ""
+    warehouse: str = ""
+    alert_failed_runs: str = ""
+    alert_order_minutes: str = ""
+    alert_webhook_url: str = ""
+    alert_email: str = ""
+
+    def asked(self) -> activation.Edit:
+        def given(value: str) -> str | None:
+            return value if value.strip() else None
+
+        return activation.Edit(
+            price_list=given(self.price_list),
+            all_items=self.all_items,
+            timezone=given(self.timezone),
+            daily_at=given(self.daily_at),
+            sales_every=given(self.sales_every),
+            default_zone=given(self.default_zone),
+            default_family=given(self.default_family),
+            colombia_regime=given(self.colombia_regime),
+            colombia_default_nit=given(self.colombia_default_nit),
+            warehouse=given(self.warehouse),
+            alert_failed_runs=given(self.alert_failed_runs),
+            alert_order_minutes=given(self.alert_order_minutes),
+            alert_webhook_url=self.alert_webhook_url,
+            alert_email=self.alert_email,
+        )
 
 
 @router.get("/")
@@ -141,12 +168,6 @@ def activation_form(request: Request) -> Response:
     return _activation_page(request, ActivationForm())
 
 
-def _sales_every(request: Request, text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ActivationError(t(request, "activate.bad_interval"))
-    return int(text)
-
-
 def _first_step_problems(request: Request, form: ActivationForm) -> str | None:
     missing = [
         t(request, f"activate.{field}")
@@ -173,6 +194,7 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
     if problem:
         return _activation_page(request, form, 400, error=problem)
     creds = form.credentials(rt.vault)
+    lang = language(request)
     try:
         activation.parse_timezone(form.timezone.strip())
         lists = activation.price_lists(rt, creds)
@@ -187,7 +209,7 @@ def check_credentials(request: Request, form: Annotated[ActivationForm, Form()])
         )
     except ActivationError as exc:
         return _activation_page(
-            request, form, 400, error=t(request, "activate.check_failed", error=str(exc))
+            request, form, 400, error=t(request, "activate.check_failed", error=exc.text(lang))
         )
     form.sealed = rt.vault.encrypt(
         json.dumps({"alegra": creds.alegra_token, "handy": creds.handy_token})
@@ -230,11 +252,11 @@ def activate(request: Request, form: Annotated[ActivationForm, Form()]) -> Respo
             all_items=form.all_items,
             timezone=form.timezone.strip(),
             daily_at=form.daily_at,
-            sales_every=_sales_every(request, form.sales_every),
+            sales_every=activation.whole(form.sales_every, "sales_every"),
         )
     except ActivationError as exc:
         lists = _lists_or_empty(request, creds)
-        message = t(request, "activate.failed", error=str(exc))
+        message = t(request, "activate.failed", error=exc.text(language(request)))
         return _activation_page(request, form, 400, step=2, lists=lists, error=message)
     with rt.store.session() as session:  # the run after activation, queued for all to see
         slots.request_now(session, config.id, "daily", rt.clock.now())
@@ -247,18 +269,11 @@ def activate(request: Request, form: Annotated[ActivationForm, Form()]) -> Respo
 def _settings_page(
     request: Request, account: AccountConfig, status: int = 200, error: str | None = None
 ) -> Response:
-    creds = Credentials(
-        account.alegra_email,
-        account.alegra_token.get_secret_value(),
-        account.handy_token.get_secret_value(),
-        account.alegra_url,
-        account.handy_url,
-    )
     try:
-        lists = activation.price_lists(runtime(request), creds)
+        lists = activation.price_lists(runtime(request), Credentials.of(account))
     except ActivationError as exc:
         lists = [PriceList(id=account.price_list_id, name=account.price_list_name)]
-        error = error or t(request, "edit.lists_failed", error=str(exc))
+        error = error or t(request, "edit.lists_failed", error=exc.text(language(request)))
     return page(
         request,
         "settings.html",
@@ -279,43 +294,17 @@ def settings_form(request: Request, name: str) -> Response:
 
 @router.post("/accounts/{name}/edit")
 def save_settings(request: Request, name: str, form: Annotated[SettingsForm, Form()]) -> Response:
-    rt = runtime(request)
     account = load_account(request, name)
-    changes: dict[str, Any] = {"all_items": form.all_items}
+    lang = language(request)
     try:
-        for field in ("default_zone", "default_family"):
-            if getattr(form, field).strip():
-                changes[field] = getattr(form, field).strip()
-        if form.timezone.strip():
-            changes["timezone"] = activation.parse_timezone(form.timezone.strip())
-        if form.colombia_regime.strip():
-            changes["colombia_regime"] = accounts.parse_regime(form.colombia_regime)
-        if form.daily_at.strip():
-            changes["daily_at"] = activation.parse_daily_at(form.daily_at)
-        if form.sales_every.strip():
-            changes["sales_every"] = _sales_every(request, form.sales_every)
-        if form.price_list and form.price_list != account.price_list_id:
-            creds = Credentials(
-                account.alegra_email,
-                account.alegra_token.get_secret_value(),
-                account.handy_token.get_secret_value(),
-                account.alegra_url,
-                account.handy_url,
-            )
-            checked = activation.check(
-                rt,
-                creds,
-                country=account.country,
-                price_list=form.price_list,
-                lang=language(request),
-            )
-            changes["price_list_id"] = checked.price_list.id
-            changes["price_list_name"] = checked.price_list.name
-        with rt.store.session() as session:
-            accounts.update(session, rt.vault, name, now=rt.clock.now(), **changes)
+        edited = activation.edit(runtime(request), name, form.asked(), lang=lang)
     except AccountError as exc:
-        return _settings_page(request, account, 400, t(request, "edit.failed", error=str(exc)))
+        return _settings_page(
+            request, account, 400, t(request, "edit.failed", error=exc.text(lang))
+        )
     flash(request, "ok", t(request, "edit.saved"))
+    for warning in edited.checked.all_warnings(lang) if edited.checked else []:
+        flash(request, "info", warning)
     return redirect(account_url(name))
 
 

@@ -12,10 +12,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from handy_alegra import accounts, reasons
+from handy_alegra import accounts, messages, reasons
 from handy_alegra.accounts import AccountConfig, AccountError
 from handy_alegra.runtime import Runtime
-from handy_alegra.web import i18n
 
 HERE = Path(__file__).parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -37,11 +36,11 @@ def runtime(request: Request) -> Runtime:
 
 
 def language(request: Request) -> str:
-    return i18n.normalize(request.session.get("lang"))
+    return messages.normalize(request.session.get("lang"))
 
 
 def t(request: Request, key: str, **values: object) -> str:
-    return i18n.text(language(request), key, **values)
+    return messages.translator(language(request), "web.")(key, **values)
 
 
 def csrf_token(request: Request) -> str:
@@ -84,7 +83,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     lang = language(request)
     shared = {
         "lang": lang,
-        "t": i18n.translator(lang),
+        "t": messages.translator(lang, "web."),
         "csrf_token": csrf_token(request),
         "operator": request.session.get("username"),
         "flashes": request.session.pop("flash", []),
