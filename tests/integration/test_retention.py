@@ -17,7 +17,7 @@ from handy_alegra.cli import app
 from handy_alegra.clock import ManualClock
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
+from handy_alegra.settings import Settings, SettingsError, load_settings
 from handy_alegra.store import retention, sync_state
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import (
@@ -30,6 +30,7 @@ from handy_alegra.store.tables import (
     WebhookEvent,
 )
 from handy_alegra.vault import Vault
+from tests.e2e.test_store_failures import one_line, run
 from tests.integration.test_store import NOW, add_account
 
 OLD = NOW - timedelta(days=120)
@@ -131,34 +132,39 @@ def test_zero_days_keeps_everything(store: Store) -> None:
         assert retention.prune(session, ids["account"], NOW, 200).total() == 0  # none that old
 
 
-def test_the_retention_period_comes_from_the_environment() -> None:
-    assert retention.retention_days({}) == 90
-    assert retention.retention_days({"HANDY_ALEGRA_RETENTION_DAYS": "30"}) == 30
-    assert retention.retention_days({"HANDY_ALEGRA_RETENTION_DAYS": "0"}) == 0
-    with pytest.raises(ValueError, match="whole number of days"):
-        retention.retention_days({"HANDY_ALEGRA_RETENTION_DAYS": "90d"})
+def test_the_retention_period_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HANDY_ALEGRA_RETENTION_DAYS", raising=False)
+    assert load_settings().retention_days == 90
+    for text, days in (("30", 30), ("0", 0)):
+        monkeypatch.setenv("HANDY_ALEGRA_RETENTION_DAYS", text)
+        assert load_settings().retention_days == days
+    monkeypatch.setenv("HANDY_ALEGRA_RETENTION_DAYS", "90d")
+    with pytest.raises(SettingsError, match="HANDY_ALEGRA_RETENTION_DAYS must be a number"):
+        load_settings()
 
 
 def test_db_prune_by_hand(store: Store, database_url: str, tmp_path: Path) -> None:
     ids = history(store)
-    rt = Runtime(Settings(tmp_path, database_url, Fernet.generate_key().decode()), ManualClock(NOW))
+    settings = Settings(
+        home=tmp_path, database_url=database_url, secret_key=Fernet.generate_key().decode()
+    )
+    rt = Runtime(settings, ManualClock(NOW))
     result = CliRunner().invoke(app, ["db", "prune", "--days", "90"], obj=rt)
     assert result.exit_code == 0, result.output
-    assert "3 runs, 2 slots, 2 order attempts, 1 webhook events and 1 alerts" in result.output
+    assert (
+        "3 ejecuciones, 2 turnos, 2 intentos de pedidos, 1 avisos de Alegra y 1 alertas"
+        in result.output
+    )
     with store.session() as session:
         assert ids["recent_sales"] in set(session.scalars(select(Run.id)))
     rt.close()
 
 
-def test_a_bad_retention_setting_stops_the_service_with_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HANDY_ALEGRA_RETENTION_DAYS", "ninety")
-    rt = Runtime(Settings(tmp_path, f"sqlite:///{tmp_path / 's.db'}", None))
-    result = CliRunner().invoke(app, ["run", "--once"], obj=rt)
-    assert result.exit_code == 2
-    assert "HANDY_ALEGRA_RETENTION_DAYS must be a whole number of days" in result.output
-    assert "Traceback" not in result.output
+def test_a_bad_retention_setting_stops_the_service_with_one_line(tmp_path: Path) -> None:
+    one_line(
+        run(tmp_path, "run", "--once", HANDY_ALEGRA_RETENTION_DAYS="ninety"),
+        "HANDY_ALEGRA_RETENTION_DAYS must be a number, not 'ninety'",
+    )
 
 
 def test_the_fleet_indexes_exist(database_url: str) -> None:

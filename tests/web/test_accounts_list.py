@@ -141,4 +141,4 @@ def test_status_unhealthy_and_account(many: Runtime) -> None:
     assert [item["account"] for item in json.loads(one.stdout)] == ["sur-003"]
     text = runner.invoke(app, ["status", "--unhealthy", "--account", "sur-000"], obj=many)
     assert text.exit_code == 0 and "sur-000" not in text.output  # paused is not unhealthy
-    assert "No account matches." in text.output
+    assert "Ninguna cuenta coincide." in text.output
