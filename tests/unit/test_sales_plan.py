@@ -555,6 +555,21 @@ def test_on_deletion(
             assert change.columns() == {"status": S.CANCELLED, "reason": None}
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (S.PENDING, [("200", S.FAILED, "unreadable")]),
+        (S.FAILED, [("200", S.FAILED, "unreadable")]),
+        (S.SENDING, []),  # its marker is still looked for
+        (S.SENT, []),
+        (S.CANCELLING, []),
+    ],
+)
+def test_on_unreadable(status: str, expected: list[tuple[str, str, str]]) -> None:
+    changes = plan.on_unreadable(record(status=status))
+    assert [(c.handy_id, c.status, c.reason) for c in changes] == expected
+
+
 # --- what a decision leaves behind (the dry run works on with it) -------------------------
 @pytest.mark.parametrize(
     ("state", "decision", "expected"),

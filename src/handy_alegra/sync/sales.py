@@ -42,7 +42,7 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.store import orders as records
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import UNSENT_YET, WORK, OrderStatus
+from handy_alegra.store.statuses import WORK, OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import lifecycle
 from handy_alegra.sync import sales_plan as plan
@@ -169,9 +169,10 @@ class SalesSync:
             now=self.now(),
         )
         record = records.find(session, self.account.id, error.record_id)
-        if record is not None and record.status in UNSENT_YET:
-            record.status, record.reason = OrderStatus.FAILED, "unreadable"
-            record.detail = {"field": error.field, "problem": error.problem}
+        if record is not None:
+            for change in plan.on_unreadable(plan.OrderState.of(record)):
+                apply_change(record, change, self.now())
+                record.detail = {"field": error.field, "problem": error.problem}
         return new
 
     def _read_deleted(self, start: datetime, end: datetime, summary: RunSummary) -> None:

@@ -471,6 +471,15 @@ def on_deletion(
     return tuple(changes)
 
 
+def on_unreadable(record: OrderState) -> tuple[Change, ...]:
+    """An order read from Handy that cannot be parsed (recorded by its id): one not sent yet
+    fails as ``unreadable`` (it is read again each time it is worked on); any other keeps
+    what it has."""
+    if record.status in UNSENT_YET:
+        return (Change(record.handy_id, OrderStatus.FAILED, reason="unreadable"),)
+    return ()
+
+
 # --- the order of the work -----------------------------------------------------------------
 def work_order(listed: Sequence[tuple[int, str, str | None]]) -> tuple[list[int], list[int]]:
     """Records to work on, as (id, status, edited_from), oldest order first → those that may

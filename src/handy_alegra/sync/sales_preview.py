@@ -223,10 +223,8 @@ def _read_created(
                 continue
             summary.counts["read"] += memory.seen(order.record_id, {}, end)
             known = memory.get(order.record_id)
-            if known is not None and known.status in UNSENT_YET:
-                memory.records[order.record_id] = replace(
-                    known, status=OrderStatus.FAILED, reason="unreadable"
-                )
+            if known is not None:
+                memory.apply(plan.on_unreadable(known))
             continue
         raw = order.model_dump(mode="json", by_alias=True)
         edited_from = order.edited_from[0] if order.edited_from else None
