@@ -19,6 +19,7 @@ from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission import ItemInfo
 from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.sync import sales_plan as plan
+from handy_alegra.sync.sales_facts import Facts
 from handy_alegra.sync.sales_plan import Act, Change, Decision, Known, OrderState
 
 DOCS = Path(__file__).parents[2] / "docs" / "sales.md"
@@ -742,3 +743,16 @@ def test_the_docs_table_names_every_decision_and_reason_the_plan_takes() -> None
         assert f"`{case.action}`" in table, case.action
         if case.reason and case.action != Act.SKIP:
             assert f"`{case.reason}`" in table, case.reason
+
+
+def test_the_shells_loop_stops_on_a_fact_it_cannot_gather() -> None:
+    """``Facts.decide`` (the loop both runs use) raises instead of asking for ever."""
+
+    class Forgetful(Facts):
+        def gather(self, state: OrderState, need: plan.Need, known: Known) -> Known:
+            return known
+
+    facts = Forgetful(None, None, None, None, TERMS)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="NeedOrder"):
+        facts.decide(record())
+    assert facts.decide(record(status=S.SENT)).action == Act.SKIP

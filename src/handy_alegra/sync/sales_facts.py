@@ -30,10 +30,6 @@ from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 
 log = structlog.get_logger("handy_alegra.sales")
 
-#: More questions than the plan can ask about one order: a bug in the loop.
-MAX_QUESTIONS = 16
-
-
 class Facts:
     def __init__(
         self,
@@ -50,13 +46,16 @@ class Facts:
         self.terms = terms
 
     def decide(self, state: plan.OrderState, known: plan.Known | None = None) -> plan.Decision:
+        """Ask the plan; gather what it needs; ask again, until it decides."""
         known = known or plan.Known()
-        for _ in range(MAX_QUESTIONS):
+        while True:
             step = plan.decide(state, known, self.terms)
             if isinstance(step, plan.Decision):
                 return step
-            known = self.gather(state, step, known)
-        raise RuntimeError(f"the sales plan kept asking about order {state.handy_id}")
+            gathered = self.gather(state, step, known)
+            if gathered == known:  # a bug: the plan would ask for ever
+                raise RuntimeError(f"the sales plan asked twice for {step!r}")
+            known = gathered
 
     def gather(self, state: plan.OrderState, need: plan.Need, known: plan.Known) -> plan.Known:
         match need:
