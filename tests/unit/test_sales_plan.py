@@ -4,6 +4,8 @@ gather from a table of facts, ask again — and checks the decision and the fact
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -756,3 +758,12 @@ def test_the_shells_loop_stops_on_a_fact_it_cannot_gather() -> None:
     with pytest.raises(RuntimeError, match="NeedOrder"):
         facts.decide(record())
     assert facts.decide(record(status=S.SENT)).action == Act.SKIP
+
+
+def test_the_plan_imports_no_store_no_http_no_runtime() -> None:
+    code = (
+        "import sys, handy_alegra.sync.sales_plan; "
+        "print([m for m in ('sqlalchemy', 'httpx', 'handy_alegra.runtime') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
