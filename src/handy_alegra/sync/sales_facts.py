@@ -30,6 +30,7 @@ from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 
 log = structlog.get_logger("handy_alegra.sales")
 
+
 class Facts:
     def __init__(
         self,
