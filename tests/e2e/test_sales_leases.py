@@ -45,7 +45,7 @@ def orders_recorded_but_held(
         ids.append(str(world.handy.create_order(customers[n], lines, created_at=clock.now())["id"]))
     clock.advance(600)
     with monkeypatch.context() as patch:
-        patch.setattr(OrderHandler, "send", lambda self, record_id: None)
+        patch.setattr(OrderHandler, "handle", lambda self, record_id: None)
         assert sales(rt)["read"] == 3
     now = clock.now()
     with rt.store.session() as session:

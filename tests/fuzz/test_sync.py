@@ -25,6 +25,7 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import HandyRecord, OrderRecord
 from handy_alegra.store.tables import Verdict as VerdictRow
 from handy_alegra.sync import catalog, customers, sales
+from handy_alegra.sync.sales_plan import decided
 from handy_alegra.sync.summary import RunSummary
 from tests.fuzz.strategies import (
     FUZZ,
@@ -274,12 +275,14 @@ def sold_total(order: dict[str, Any]) -> Decimal:
     )
 
 
-@E2E
-@given(data=st.data(), bad_count=st.integers(1, 3))
-def test_bad_orders_never_stop_the_sales_cycle(
-    boxes: Callable[..., Sandbox], data: st.DataObject, bad_count: int
-) -> None:
-    box, products, linked = sales_box(boxes)
+def good_and_bad_orders(
+    box: Sandbox,
+    products: list[dict[str, Any]],
+    linked: list[str],
+    data: st.DataObject,
+    bad_count: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Three orders that go through, and ``bad_count`` that Handy serves malformed."""
     handy = box.world.handy
     good = [
         handy.create_order(
@@ -300,6 +303,16 @@ def test_bad_orders_never_stop_the_sales_cycle(
         raw = data.draw(bad_records(orders_like(placeholder, codes)), label=f"bad order {k}").raw
         box.handy.replace["salesOrder", str(placeholder["id"])] = raw
         bad[str(placeholder["id"])] = raw
+    return good, bad
+
+
+@E2E
+@given(data=st.data(), bad_count=st.integers(1, 3))
+def test_bad_orders_never_stop_the_sales_cycle(
+    boxes: Callable[..., Sandbox], data: st.DataObject, bad_count: int
+) -> None:
+    box, products, linked = sales_box(boxes)
+    good, bad = good_and_bad_orders(box, products, linked, data, bad_count)
     box.clock.advance(60)
     summary = run(sales.run, box)
     assert summary.outcome in ("ok", "partial"), summary.message
@@ -341,3 +354,22 @@ def test_bad_orders_never_stop_the_sales_cycle(
     if again is not None:
         assert again.outcome in ("ok", "partial"), again.message
         assert again.counts["sent"] + again.counts["adopted"] <= len(bad)
+
+
+@E2E
+@given(data=st.data(), bad_count=st.integers(1, 3))
+def test_the_dry_run_decides_bad_orders_as_the_cycle_does(
+    boxes: Callable[..., Sandbox], data: st.DataObject, bad_count: int
+) -> None:
+    """Issue 15: whatever Handy serves, ``sync sales --dry-run`` lists the decisions the cycle
+    then takes, order by order (and counts the same)."""
+    box, products, linked = sales_box(boxes)
+    good_and_bad_orders(box, products, linked, data, bad_count)
+    box.clock.advance(60)
+    dry = sales.run(box.runtime, box.account, dry_run=True)
+    real = run(sales.run, box)
+    assert dry.outcome == real.outcome, (dry.message, real.message)
+    assert decided(dry.planned) == decided(real.planned)
+    for count in ("read", "sent", "adopted", "updated", "needs_attention"):
+        assert dry.counts[count] == real.counts[count], count
+    assert dry.failed == real.failed

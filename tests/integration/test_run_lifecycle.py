@@ -378,7 +378,7 @@ def crashing(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def bug(*_: Any, **__: Any) -> None:
         raise KeyError("customer")
 
-    monkeypatch.setattr(sales_orders.OrderHandler, "send", bug)
+    monkeypatch.setattr(sales_orders.OrderHandler, "handle", bug)
     return monkeypatch.undo
 
 

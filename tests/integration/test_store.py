@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -117,6 +117,25 @@ def test_decimals_and_datetimes_stay_exact(database_url: str) -> None:
         kept = json.loads(on_disk) if isinstance(on_disk, str) else on_disk
         assert kept == {"price": "$dec:86.206897", "enabled": True}  # the encoding of old rows
         assert sync_state.get_cursor(session, account_id, "handy_products") == NOW
+    store.dispose()
+
+
+def test_a_new_cursor_set_by_two_sessions_keeps_the_last_value(database_url: str) -> None:
+    """A cursor is set by one upsert: a session that saw no cursor sets it after another one
+    created it (two workers' first cycle; the race itself: test_sales_two_processes)."""
+    store = Store.open(database_url)
+    add_account(store, Vault([Fernet.generate_key()]))
+    with store.session() as first, store.session() as second:
+        account_id = first.scalar(select(Account.id))
+        assert account_id is not None
+        assert sync_state.get_cursor(second, account_id, "sales_created") is None
+        sync_state.set_cursor(first, account_id, "sales_created", NOW)
+        first.commit()
+        sync_state.set_cursor(second, account_id, "sales_created", NOW + timedelta(minutes=1))
+    with store.session() as session:
+        assert sync_state.get_cursor(session, account_id, "sales_created") == NOW + timedelta(
+            minutes=1
+        )
     store.dispose()
 
 

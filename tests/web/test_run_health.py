@@ -47,7 +47,7 @@ def test_a_crashed_sales_cycle_shows_the_account_failing(
     def bug(*_: Any, **__: Any) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(sales_orders.OrderHandler, "send", bug)
+    monkeypatch.setattr(sales_orders.OrderHandler, "handle", bug)
     new_order(world)
     step(synced, clock, 600)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from handy_alegra.mapping.verdict import Verdict
@@ -77,11 +78,15 @@ def move_cursors(session: Session, account_id: int, names: Sequence[str], value:
 
 
 def set_cursor(session: Session, account_id: int, name: str, value: datetime) -> None:
-    row = session.get(Cursor, (account_id, name))
-    if row is None:
-        session.add(Cursor(account_id=account_id, name=name, value=value))
-    else:
-        row.value = value
+    """One statement (an upsert): two workers moving a new cursor at once both succeed, the
+    last one's value stays (a read, then an insert, made the second one fail)."""
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(Cursor).values(account_id=account_id, name=name, value=value)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id", "name"], set_={"value": statement.excluded.value}
+        )
+    )
 
 
 # --- verdicts and snapshots (per run) -------------------------------------------------------

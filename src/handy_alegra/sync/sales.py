@@ -42,12 +42,13 @@ from handy_alegra.runtime import Runtime
 from handy_alegra.store import orders as records
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import FINAL, OPEN, UNSENT_YET, WORK, OrderStatus
+from handy_alegra.store.statuses import WORK, OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import lifecycle
+from handy_alegra.sync import sales_plan as plan
 from handy_alegra.sync.progress import Progress, Silent
 from handy_alegra.sync.sales_leases import LEASE, RENEW_EVERY, Holder, OrderLeases
-from handy_alegra.sync.sales_orders import OrderHandler
+from handy_alegra.sync.sales_orders import OrderHandler, apply_change
 from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sales")
@@ -77,6 +78,7 @@ class SalesSync:
     sleep: Callable[[float], None] = time.sleep  # the clock's: waiting for held orders
     clock_scale: float = 1.0  # the clock's speed, for the lease heartbeat's real interval
     held: dict[int, Holder] = field(default_factory=dict)  # orders another worker holds
+    handy_ids: dict[int, str] = field(default_factory=dict)  # record id → order id (worked)
 
     def __post_init__(self) -> None:
         self.leases = OrderLeases(self.store, self.owner, self.now, scale=self.clock_scale)
@@ -111,7 +113,7 @@ class SalesSync:
                 keep_lease=self.leases.keep,
             )
             self._read_created(since_created, started, summary)
-            self._read_deleted(since_deleted, started)
+            self._read_deleted(since_deleted, started, summary)
             with self.store.session() as session:  # every order read is recorded: move on
                 if len(cursors) == 2:
                     state.move_cursors(session, self.account.id, (CREATED, DELETED), started)
@@ -174,12 +176,13 @@ class SalesSync:
             now=self.now(),
         )
         record = records.find(session, self.account.id, error.record_id)
-        if record is not None and record.status in UNSENT_YET:
-            record.status, record.reason = OrderStatus.FAILED, "unreadable"
-            record.detail = {"field": error.field, "problem": error.problem}
+        if record is not None:
+            for change in plan.on_unreadable(plan.OrderState.of(record)):
+                apply_change(record, change, self.now())
+                record.detail = {"field": error.field, "problem": error.problem}
         return new
 
-    def _read_deleted(self, start: datetime, end: datetime) -> None:
+    def _read_deleted(self, start: datetime, end: datetime, summary: RunSummary) -> None:
         self.progress.phase("Reading Handy deletions")
         for order in self.handy.iter_sales_orders(start, end, deleted=True):
             self._checkpoint()
@@ -188,34 +191,25 @@ class SalesSync:
                 log.error("deleted_order_unreadable", account=self.account.name, error=str(order))
                 continue
             with self.store.session() as session:
-                self._note_deletion(session, order)
+                self._note_deletion(session, order, summary)
 
-    def _note_deletion(self, session: Session, order: SalesOrder) -> None:
-        """An edit (``isEdited``) is never a cancellation: an older version not yet sent is
-        just never sent (its newer version is). A cancellation voids the remission of the
-        order — or, when this order was never read, of the version before it."""
+    def _note_deletion(self, session: Session, order: SalesOrder, summary: RunSummary) -> None:
+        """What a deleted order changes (``sales_plan.on_deletion``): an edit's old version is
+        superseded, an order never sent is cancelled, the record holding its remission is
+        marked ``cancelling`` (its void is decided when the cycle works on it)."""
         record = records.find(session, self.account.id, order.id)
-        if order.is_edited:
-            if record is not None and record.status in UNSENT_YET:
-                record.status = OrderStatus.SUPERSEDED
-            return
-        if record is not None and record.status in FINAL:
-            return
-        holder = (
-            record
-            if record is not None and (record.remission_id or record.status == OrderStatus.SENDING)
-            else None
+        chain = [r for h in order.edited_from if (r := records.find(session, self.account.id, h))]
+        changes = plan.on_deletion(
+            order,
+            plan.OrderState.of(record) if record is not None else None,
+            [plan.OrderState.of(r) for r in chain],
         )
-        holder = holder or records.find_with_remission(session, self.account.id, order.edited_from)
-        if (
-            record is not None
-            and record is not holder
-            and record.status in (*OPEN, OrderStatus.NEEDS_ATTENTION)
-        ):
-            record.status, record.reason = OrderStatus.CANCELLED, None
-        if holder is not None and holder.status not in FINAL:
-            holder.status = OrderStatus.CANCELLING
-            holder.detail = {**holder.detail, "cancelled_order": order.id}
+        rows = {r.handy_id: r for r in (record, *chain) if r is not None}
+        for change in changes:
+            apply_change(rows[change.handy_id], change, self.now())
+            if change.action == plan.Act.CANCEL:
+                summary.bump(OrderStatus.CANCELLED)
+        summary.add_planned([plan.change_line(c) for c in changes if c.action])
 
     # --- working ---------------------------------------------------------------------------
     def _work(self, handler: OrderHandler) -> int:
@@ -224,12 +218,17 @@ class SalesSync:
         many records there were to work on."""
         with self.store.session() as session:
             rows = session.execute(
-                select(OrderRecord.id, OrderRecord.status, OrderRecord.edited_from)
+                select(
+                    OrderRecord.id,
+                    OrderRecord.handy_id,
+                    OrderRecord.status,
+                    OrderRecord.edited_from,
+                )
                 .where(OrderRecord.account_id == self.account.id, OrderRecord.status.in_(WORK))
                 .order_by(OrderRecord.ordered_at, OrderRecord.id)
             ).all()
-        parallel = [r.id for r in rows if r.status != OrderStatus.CANCELLING and not r.edited_from]
-        serial = [r.id for r in rows if r.status == OrderStatus.CANCELLING or r.edited_from]
+        self.handy_ids.update((r.id, r.handy_id) for r in rows)
+        parallel, serial = plan.work_order([(r.id, r.status, r.edited_from) for r in rows])
         self.progress.phase("Sending orders to Alegra", total=len(rows))
         for _ in in_order(
             lambda i: self._one(handler, parallel[i]), range(len(parallel)), self.workers
@@ -244,15 +243,6 @@ class SalesSync:
         self._leased(record_id, handler)
         self.progress.advance()
 
-    def _handle(self, handler: OrderHandler, record_id: int) -> None:
-        with self.store.session() as session:
-            record = session.get(OrderRecord, record_id)
-            status = record.status if record is not None else None
-        if status == OrderStatus.CANCELLING:
-            handler.cancel(record_id)
-        elif status in OPEN:
-            handler.send(record_id)
-
     def _leased(self, record_id: int, handler: OrderHandler) -> None:
         holder = self.leases.take(record_id)
         if holder is not None:  # another worker has this order right now
@@ -263,7 +253,7 @@ class SalesSync:
             self.held.pop(record_id, None)
         structlog.contextvars.bind_contextvars(record=record_id)
         try:
-            self._handle(handler, record_id)
+            handler.handle(record_id)
         finally:
             self.leases.release(record_id)
             structlog.contextvars.unbind_contextvars("record")
@@ -301,9 +291,14 @@ class SalesSync:
 
     def _report_held(self, summary: RunSummary) -> None:
         """Say which orders were left alone because another worker holds them: how many, by
-        whom, until when (instead of an unexplained ``pending``)."""
+        whom, until when (instead of an unexplained ``pending``); each is a ``wait`` of the
+        plan."""
         if not self.held:
             return
+        for record_id, holder in sorted(self.held.items()):
+            if record_id in self.handy_ids:
+                held = plan.Held(holder.owner, holder.until)
+                summary.add_planned(plan.plan_lines(plan.wait(self.handy_ids[record_id], held)))
         until: dict[str, list[datetime]] = defaultdict(list)
         for holder in self.held.values():
             until[holder.owner].append(holder.until)

@@ -1,16 +1,17 @@
-"""One order's way to Alegra: create, adopt, update after an edit, void after a cancel.
+"""One order's way to Alegra: what the plan decides (``sales_plan``: create, adopt, update
+after an edit, void after a cancel, cancel, fail), carried out; then the write-back.
 
 Called by the sales cycle with the record's lease held. Every state change is committed to
 the store as soon as it happens; the one that matters most — ``sending`` — is committed before
-the POST, so that an unknown outcome is always resolved by looking for the remission's marker
-before anything is posted again.
+the POST (after checking the lease is still ours), so that an unknown outcome is always
+resolved by looking for the remission's marker before anything is posted again.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -21,12 +22,10 @@ from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.alegra_records import Remission
 from handy_alegra.clients.handy import HandyClient
 from handy_alegra.clients.handy_records import SalesOrder
-from handy_alegra.clients.wire import parse_record
 from handy_alegra.errors import (
     AmbiguousWriteError,
     ApiError,
     NotFoundError,
-    RecordParseError,
     TransientError,
     ValidationError,
 )
@@ -35,14 +34,56 @@ from handy_alegra.mapping import write_back
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import GOING, UNSENT_YET, OrderStatus
+from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync import sales_plan as plan
+from handy_alegra.sync.sales_facts import Facts
 from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 from handy_alegra.sync.summary import RunSummary
 
 log = structlog.get_logger("handy_alegra.sales")
 
-EFFECT = {"create": OrderStatus.SENT, "adopt": "adopted", "update": "updated"}
+
+def terms(account: AccountConfig) -> plan.Terms:
+    """What a remission takes from the account's settings."""
+    return plan.Terms(account.zone, account.warehouse_id, account.price_list_id)
+
+
+def apply_change(row: OrderRecord, change: plan.Change, now: datetime) -> None:
+    """Carry a change the plan decided into the stored record."""
+    for key, value in change.columns().items():
+        setattr(row, key, value)
+    if change.cancelled_order is not None:
+        row.detail = {**row.detail, "cancelled_order": change.cancelled_order}
+    row.updated_at = now
+
+
+class StoredFacts(Facts):
+    """The facts of the real cycle: the records are the store's."""
+
+    def __init__(
+        self,
+        store: Store,
+        account: AccountConfig,
+        alegra: AlegraClient,
+        handy: HandyClient,
+        clients: ClientResolver,
+        items: ItemResolver,
+    ) -> None:
+        super().__init__(alegra, handy, clients, items, terms(account))
+        self.store = store
+        self.account_id = account.id
+
+    def chain(self, handy_ids: Sequence[str]) -> tuple[plan.OrderState, ...]:
+        with self.store.session() as session:
+            found = [records.find(session, self.account_id, h) for h in handy_ids]
+            return tuple(plan.OrderState.of(r) for r in found if r is not None)
+
+    def keep_order(self, state: plan.OrderState, order: SalesOrder) -> None:
+        with self.store.session() as session:
+            row = session.get(OrderRecord, state.id)
+            if row is not None:
+                row.order = order.model_dump(mode="json", by_alias=True)
 
 
 class OrderHandler:
@@ -68,29 +109,52 @@ class OrderHandler:
         self.keep_lease = keep_lease  # whether the order's lease is still ours (before a POST)
         self.items = ItemResolver(alegra, store, account.id)
         self.clients = ClientResolver(alegra, handy, store, account, now)
+        self.facts = StoredFacts(store, account, alegra, handy, self.clients, self.items)
         self.order_form = account.order_external_id_form  # the form Handy took last
         self._form_lock = threading.Lock()
 
-    # --- entry points ------------------------------------------------------------------------
-    def send(self, record_id: int) -> None:
-        record, order = self._load(record_id)
-        if isinstance(order, Problem):
-            self._fail(record_id, order, "read")
-            return
-        if record.status == OrderStatus.SENDING:  # the last POST's outcome is unknown: look
-            found = self.find_marked(record.alegra_client_id, record.remission_date, order.id)
-            if found is not None:
-                self._sent(record_id, order, found, "adopt")
-                return
-        if order.edited_from and self._follow_edit(record_id, order):
-            return
-        prepared = self._prepare(order, refresh=record.attempts > 0)
-        if isinstance(prepared, Problem):
-            self._fail(record_id, prepared, "prepare", attention=prepared.reason == "only_returns")
-            return
-        draft, lines = prepared
+    # --- one order ---------------------------------------------------------------------------
+    def handle(self, record_id: int) -> plan.Decision | None:
+        """Decide what to do with the record (``sales_plan``, with the facts it asks for) and
+        do it. Returns the decision, or ``None`` when the record is gone or the lease went to
+        another worker before a POST (that worker sends it)."""
+        state = self._state(record_id)
+        if state is None:
+            return None
+        decision = self.facts.decide(state)
+        if not self._apply(record_id, state, decision):
+            return None
+        self.summary.add_planned(plan.plan_lines(decision))
+        return decision
+
+    def _apply(self, record_id: int, state: plan.OrderState, decision: plan.Decision) -> bool:
+        for change in decision.changes:  # the other versions first, as the plan walked them
+            self._change(change)
+        match decision.action:
+            case plan.Act.FAIL:
+                assert decision.reason is not None and decision.step is not None
+                problem = Problem(decision.reason, dict(decision.detail))
+                self._fail(record_id, problem, decision.step, attention=decision.attention)
+            case plan.Act.ADOPT:
+                assert decision.remission is not None
+                self._sent(record_id, decision.order, decision.remission, plan.Act.ADOPT)
+            case plan.Act.CREATE:
+                return self._create(record_id, state, decision)
+            case plan.Act.UPDATE:
+                self._update(record_id, decision)
+            case plan.Act.VOID:
+                self._void(record_id, decision)
+            case plan.Act.CANCEL:
+                self._set(record_id, status=OrderStatus.CANCELLED, reason=None)
+                self._attempt(record_id, plan.Act.CANCEL, OrderStatus.CANCELLED)
+                self.summary.bump(OrderStatus.CANCELLED)
+        return True
+
+    def _create(self, record_id: int, state: plan.OrderState, decision: plan.Decision) -> bool:
+        draft, lines = decision.draft, decision.lines
+        assert draft is not None and lines is not None
         if not self.keep_lease(record_id):
-            return  # our lease lapsed and another worker has the order: it sends it
+            return False  # our lease lapsed and another worker has the order: it sends it
         self._set(
             record_id,
             status=OrderStatus.SENDING,
@@ -98,56 +162,64 @@ class OrderHandler:
             remission_date=draft.date.isoformat(),
             handy_total=lines.pricing.target,
             detail=_detail(lines),
-            attempts=record.attempts + 1,
+            attempts=state.attempts + 1,
         )  # committed before the POST
         try:
             remission = self.alegra.create_remission(draft)
         except AmbiguousWriteError as exc:
-            found = self.find_marked(draft.client_id, draft.date.isoformat(), order.id)
+            found = self.facts.find_marked(draft.client_id, draft.date.isoformat(), state.handy_id)
             if found is not None:
-                self._sent(record_id, order, found, "adopt")
+                self._sent(record_id, state.handy_id, found, plan.Act.ADOPT)
             else:  # stays sending: the next cycle looks again before posting
                 self._attempt(
                     record_id, "create", "unknown", "outcome_unknown", {"error": str(exc)}
                 )
                 self.summary.fail("outcome_unknown")
-            return
+            return True
         except ValidationError as exc:
             self._fail(
                 record_id, Problem("alegra_rejected", {"error": str(exc)}), "create", force=True
             )
-            return
+            return True
         except TransientError:
             self._set(
                 record_id, status=OrderStatus.PENDING
             )  # never reached Alegra (no connection made)
             raise
-        self._sent(record_id, order, remission, "create")
+        self._sent(record_id, state.handy_id, remission, plan.Act.CREATE)
+        return True
 
-    def cancel(self, record_id: int) -> None:
-        record, _ = self._load(record_id)
-        remission_id = record.remission_id
-        if remission_id is None:  # a POST of unknown outcome may have created one
-            found = self.find_marked(
-                record.alegra_client_id, record.remission_date, record.handy_id
-            )
-            remission_id = found.id if found else None
-        if remission_id is None:
-            self._set(record_id, status=OrderStatus.CANCELLED, reason=None)
-            self._attempt(record_id, "cancel", OrderStatus.CANCELLED)
-            self.summary.bump(OrderStatus.CANCELLED)
+    def _update(self, record_id: int, decision: plan.Decision) -> None:
+        """An edit: the remission of the version it replaces takes the new order."""
+        draft, lines, remission = decision.draft, decision.lines, decision.remission
+        assert draft is not None and lines is not None and remission is not None
+        try:
+            updated = self.alegra.update_remission(remission.id, draft)
+        except ValidationError as exc:
+            self._fail(record_id, Problem("alegra_rejected", {"error": str(exc)}), "update")
             return
-        remission = self.alegra.get_remission(remission_id)
-        if remission.status == "closed":
-            number = remission.number or remission.id
-            self._fail(
-                record_id, Problem("void_closed", {"number": number}), "void", attention=True
+        self._set(
+            record_id,
+            alegra_client_id=draft.client_id,
+            remission_date=draft.date.isoformat(),
+            handy_total=lines.pricing.target,
+            detail=_detail(lines),
+        )
+        if decision.holder is not None:
+            self._change(
+                plan.Change(decision.holder, OrderStatus.SUPERSEDED, replaced_by=decision.order)
             )
-            return
-        if remission.status != "void":
-            self.alegra.void_remission(remission_id)
-        self._set(record_id, status=OrderStatus.VOIDED, reason=None, remission_id=remission_id)
-        self._attempt(record_id, "void", OrderStatus.VOIDED, detail={"remission": remission_id})
+        self._sent(record_id, decision.order, updated, plan.Act.UPDATE)
+
+    def _void(self, record_id: int, decision: plan.Decision) -> None:
+        remission = decision.remission
+        assert remission is not None
+        if remission.status != plan.VOID:
+            self.alegra.void_remission(remission.id)
+        self._set(record_id, status=OrderStatus.VOIDED, reason=None, remission_id=remission.id)
+        self._attempt(
+            record_id, plan.Act.VOID, OrderStatus.VOIDED, detail={"remission": remission.id}
+        )
         self.summary.bump(OrderStatus.VOIDED)
 
     def write_back(
@@ -204,135 +276,20 @@ class OrderHandler:
         with self.store.session() as session:
             accounts.remember_external_id_form(session, self.account.id, "order", form)
 
-    # --- steps -------------------------------------------------------------------------------
-    def _prepare(self, order: SalesOrder, *, refresh: bool) -> tuple[Any, rules.Lines] | Problem:
-        mismatch = rules.check_totals(order)  # before a client may be created for it
-        if mismatch is not None:
-            return mismatch
-        client = self.clients.resolve(order.customer, refresh=refresh)
-        if isinstance(client, Problem):
-            return client
-        lines = rules.remission_lines(
-            order, self.items.resolve({ln.product_code for ln in order.lines})
-        )
-        if isinstance(lines, Problem):
-            return lines
-        zone = order.customer.zone.description if order.customer.zone else None
-        draft = rules.remission_draft(
-            order,
-            lines,
-            client_id=client,
-            zone=self.account.zone,
-            seller_id=self.clients.seller_for_zone(zone),
-            warehouse_id=self.account.warehouse_id,
-            price_list_id=self.account.price_list_id,
-        )
-        return draft, lines
-
-    def _follow_edit(self, record_id: int, order: SalesOrder) -> bool:
-        """An edited order updates the remission of the version it replaces, when there is a
-        live one; returns False when the order must be sent as a new remission."""
-        holder = self._chain_holder(order)
-        if holder is None:
-            return False
-        assert holder.remission_id is not None
-        remission = self.alegra.get_remission(holder.remission_id)
-        if remission.status == "void":
-            return False
-        if remission.status == "closed":
-            number = remission.number or remission.id
-            self._fail(
-                record_id, Problem("remission_closed", {"number": number}), "update", attention=True
-            )
-            return True
-        prepared = self._prepare(order, refresh=True)
-        if isinstance(prepared, Problem):
-            self._fail(record_id, prepared, "prepare")
-            return True
-        draft, lines = prepared
-        try:
-            updated = self.alegra.update_remission(remission.id, draft)
-        except ValidationError as exc:
-            self._fail(record_id, Problem("alegra_rejected", {"error": str(exc)}), "update")
-            return True
-        self._set(
-            record_id,
-            alegra_client_id=draft.client_id,
-            remission_date=draft.date.isoformat(),
-            handy_total=lines.pricing.target,
-            detail=_detail(lines),
-        )
-        self._set(holder.id, status=OrderStatus.SUPERSEDED, replaced_by=order.id)
-        self._sent(record_id, order, updated, "update")
-        return True
-
-    def _chain_holder(self, order: SalesOrder) -> OrderRecord | None:
-        """The earlier version holding a live remission (resolving an unknown POST of one on
-        the way); earlier versions never sent are marked superseded, never to be sent."""
-        with self.store.session() as session:
-            chain = [
-                r for h in order.edited_from if (r := records.find(session, self.account.id, h))
-            ]
-            for r in chain:
-                if r.status in UNSENT_YET and not r.remission_id:
-                    r.status, r.replaced_by = OrderStatus.SUPERSEDED, order.id
-            session.expunge_all()
-        for r in chain:
-            if r.remission_id and r.status not in GOING:
-                return r
-            if r.status == OrderStatus.SENDING:
-                found = self.find_marked(r.alegra_client_id, r.remission_date, r.handy_id)
-                if found is not None:
-                    self._set(
-                        r.id,
-                        status=OrderStatus.SENT,
-                        remission_id=found.id,
-                        remission_number=found.number,
-                    )
-                    r.remission_id = found.id
-                    return r
-                self._set(r.id, status=OrderStatus.SUPERSEDED, replaced_by=order.id)
-        return None
-
-    def find_marked(
-        self, client_id: str | None, day: str | None, handy_id: str
-    ) -> Remission | None:
-        """The remission whose observations carry this order's marker, if one exists."""
-        if not client_id:
-            return None
-        on = date.fromisoformat(day) if day else None
-        found = [
-            r
-            for r in self.alegra.iter_remissions(client_id=client_id, on=on)
-            if isinstance(r, Remission) and handy_id in rules.marked_orders(r.observations)
-        ]
-        if len(found) > 1:
-            log.error(
-                "duplicate_remissions_found", order=handy_id, remissions=[r.id for r in found]
-            )
-        live = [r for r in found if r.status != "void"] or found
-        return live[-1] if live else None  # the oldest: the listing is newest first
-
     # --- the record --------------------------------------------------------------------------
-    def _load(self, record_id: int) -> tuple[OrderRecord, SalesOrder | Problem]:
+    def _state(self, record_id: int) -> plan.OrderState | None:
         with self.store.session() as session:
-            record = session.get(OrderRecord, record_id)
-            assert record is not None
-            session.expunge(record)
-        if record.reason != "unreadable" and record.order:
-            parsed = parse_record(SalesOrder, "sales order", record.order)
-            if not isinstance(parsed, RecordParseError):
-                return record, parsed
-        try:  # never read well: read it again
-            fresh = self.handy.get_sales_order(record.handy_id)
-        except RecordParseError as exc:
-            return record, Problem("unreadable", {"field": exc.field, "problem": exc.problem})
-        except NotFoundError:
-            return record, Problem("order_gone", {})
-        self._set(record_id, order=fresh.model_dump(mode="json", by_alias=True))
-        return record, fresh
+            row = session.get(OrderRecord, record_id)
+            return plan.OrderState.of(row) if row is not None else None
 
-    def _sent(self, record_id: int, order: SalesOrder, remission: Remission, action: str) -> None:
+    def _change(self, change: plan.Change) -> None:
+        """A change the plan made to another version's record."""
+        with self.store.session() as session:
+            row = records.find(session, self.account.id, change.handy_id)
+            assert row is not None
+            apply_change(row, change, self.now())
+
+    def _sent(self, record_id: int, handy_id: str, remission: Remission, action: str) -> None:
         with self.store.session() as session:
             row = session.get(OrderRecord, record_id)
             assert row is not None
@@ -355,8 +312,8 @@ class OrderHandler:
                 outcome=OrderStatus.SENT,
                 detail={"remission": remission.id, "number": remission.number},
             )
-        self.summary.bump(EFFECT[action])
-        self.write_back(record_id, order.id, remission.id, remission.number)
+        self.summary.bump(plan.EFFECT[action])
+        self.write_back(record_id, handy_id, remission.id, remission.number)
 
     def _fail(
         self,
@@ -374,8 +331,7 @@ class OrderHandler:
         with self.store.session() as session:
             row = session.get(OrderRecord, record_id)
             assert row is not None
-            if row.status != OrderStatus.SENDING or attention or force:
-                row.status = status
+            row.status = plan.failed_status(row.status, attention=attention, force=force)
             row.reason, row.updated_at = problem.reason, self.now()
             row.detail = {
                 **{k: v for k, v in row.detail.items() if k == "returns"},

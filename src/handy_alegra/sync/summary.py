@@ -10,6 +10,9 @@ from typing import Any
 
 from handy_alegra.store.statuses import RESUMABLE_OUTCOMES, OrderStatus, RunOutcome
 
+#: At most this many plan lines are kept on a summary (its counts still count every record).
+PLAN_LIMIT = 5000
+
 #: Exit codes of a ``sync`` command.
 EXIT_OK = 0
 EXIT_RECORDS_FAILED = 1  # finished; some records failed for data reasons
@@ -64,6 +67,11 @@ class RunSummary:
     def fail(self, reason: str) -> None:
         with self._lock:
             self.failed[reason] += 1
+
+    def add_planned(self, lines: list[dict[str, Any]]) -> None:
+        """Keep what was decided for a record (safe from several threads; ``PLAN_LIMIT``)."""
+        with self._lock:
+            self.planned.extend(lines[: max(0, PLAN_LIMIT - len(self.planned))])
 
     @property
     def exit_code(self) -> int:
