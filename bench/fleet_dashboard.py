@@ -138,7 +138,10 @@ def run(report: h.Report, n: int, figures: Any) -> None:
     with tempfile.TemporaryDirectory(prefix="handy-alegra-dash-") as tmp:
         home = Path(tmp)
         url = f"sqlite:///{home / 'dash.sqlite3'}"
-        rt = Runtime(Settings(home, url, Fernet.generate_key().decode()), ManualClock(NOW))
+        rt = Runtime(
+            Settings(home=home, database_url=url, secret_key=Fernet.generate_key().decode()),
+            ManualClock(NOW),
+        )
         started = time.perf_counter()
         written = fill(rt, n)
         with rt.store.session() as session:

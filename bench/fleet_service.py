@@ -236,7 +236,7 @@ def set_up(report: h.Report, name: str, fleet: Fleet, db: Database, home: Path, 
     only sales cycles with no order). Returns the store and the CPU seconds per account of
     those first runs."""
     store = Store.open(db.url)
-    vault = Vault.from_settings(Settings(home, db.url, key))
+    vault = Vault.from_settings(Settings(home=home, database_url=db.url, secret_key=key))
     assert fleet.server is not None
     add_accounts(store, vault, fleet, fleet.server.base_url, at - timedelta(hours=1))
     if not daily:

@@ -31,6 +31,18 @@ def _quiet_logs() -> None:
     logs.configure(level="WARNING")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_default_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test (nor a process it starts) reads or writes the user's own default home."""
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 @pytest.fixture(autouse=True)
 def _retries_without_backoff() -> Iterator[None]:
     """stamina retries still happen (up to 6 attempts) but never sleep."""

@@ -130,6 +130,11 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
+    def __init__(self, **values: Any) -> None:
+        """Keywords only: ``BaseSettings`` would take positional arguments as its own options
+        (``_case_sensitive``, …) and quietly read the default home instead."""
+        super().__init__(**values)
+
     # --- where things live ---------------------------------------------------------------
     home: Path = setting(
         default_home,

@@ -92,7 +92,7 @@ def history(store: Store) -> dict[str, Any]:
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> Any:
     store = Store.open(database_url)
-    add_account(store, Vault.from_settings(Settings(tmp_path, database_url, None)))
+    add_account(store, Vault.from_settings(Settings(home=tmp_path, database_url=database_url)))
     yield store
     store.dispose()
 

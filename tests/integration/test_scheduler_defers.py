@@ -44,7 +44,10 @@ def test_each_queued_slot_is_deferred_once_then_again_after_a_minute(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     clock = ManualClock(datetime(2026, 11, 3, 9, 0, 5, tzinfo=UTC))  # 03:00 in Mexico City
-    rt = Runtime(Settings(tmp_path, sqlite_url, Fernet.generate_key().decode()), clock)
+    rt = Runtime(
+        Settings(home=tmp_path, database_url=sqlite_url, secret_key=Fernet.generate_key().decode()),
+        clock,
+    )
     for name in ("acme", "beta"):
         add_account(rt.store, rt.vault, name)
     queue = Queue()

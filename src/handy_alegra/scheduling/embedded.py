@@ -50,7 +50,8 @@ class Dispatcher:
         self.concurrency = max(1, concurrency)
         runtime.size_store_pool(self.concurrency)
         self.pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="job")
-        self.running: dict[int, Future[Outcome]] = {}  # account id → its job here
+        #: account id → its job here, from its start until its thread is about to free up
+        self.running: dict[int, Future[Outcome]] = {}
         self._wake = threading.Event()  # a job ended (a thread is free), or a stop
         self.stopping = _Stop(self._wake)
         #: the latest outcomes (bounded: the service runs for months) and counts by status
@@ -78,7 +79,7 @@ class Dispatcher:
         if self.stopping.is_set():
             return []
         with self._lock:
-            busy = {a for a, job in self.running.items() if not job.done()}
+            busy = set(self.running)
             held = set(self._held)
         free = self.concurrency - len(busy)
         if free <= 0:
@@ -94,11 +95,11 @@ class Dispatcher:
                 if account_id in busy or slot_id in held:
                     continue  # the account is busy; the slot waits for its turn
                 busy.add(account_id)
-                self.running[account_id] = self.pool.submit(self._run, slot_id)
+                self.running[account_id] = self.pool.submit(self._run, slot_id, account_id)
                 started.append(slot_id)
         return started
 
-    def _run(self, slot_id: int) -> Outcome:
+    def _run(self, slot_id: int, account_id: int) -> Outcome:
         try:
             outcome = execute(
                 self.runtime, slot_id, owner=self.owner, should_stop=self.stopping.is_set
@@ -109,7 +110,9 @@ class Dispatcher:
                 if outcome.status == SlotStatus.BUSY:  # another process runs the account: not again
                     self._held.add(slot_id)  # before the next tick
             return outcome
-        finally:
+        finally:  # the account is free before anyone wakes (a waker that still saw it
+            with self._lock:  # running would pass over its next slot)
+                self.running.pop(account_id, None)
             self._wake.set()
 
     def drain(self) -> None:
@@ -127,11 +130,13 @@ class Dispatcher:
             self._wake.wait()
             self._wake.clear()
             started = self.dispatch()
+            if not started and not self._busy():  # the last jobs may have ended while it
+                started = self.dispatch()  # looked: one more look with every thread free
         self.drain()
 
     def _busy(self) -> bool:
         with self._lock:
-            return any(not job.done() for job in self.running.values())
+            return bool(self.running)
 
     def serve(self, tick_seconds: float = 15.0) -> None:
         """Tick until asked to stop; then finish or checkpoint the jobs in hand and return."""
