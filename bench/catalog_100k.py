@@ -26,11 +26,11 @@ from typing import Any
 
 import harness as h
 
-from handy_alegra.clients.alegra_records import Item
-from handy_alegra.clients.wire import parse_record
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
 from handy_alegra.mapping import products
 from handy_alegra.mapping.verdict import Verdict
+from handy_alegra.records.alegra import Item
+from handy_alegra.records.wire import parse_record
 from handy_alegra.sync.keyed_plan import Known, plan
 
 ITEMS = 100_000

@@ -19,10 +19,11 @@ from fastapi.testclient import TestClient
 from fleet_world import utc
 from sqlalchemy import insert, select
 
-from handy_alegra import accounts, operators
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import operators
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.store.tables import (
     Account,
     AccountLease,

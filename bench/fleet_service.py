@@ -21,11 +21,11 @@ import harness as h
 from fleet_world import Fleet, FleetClock
 from sqlalchemy import select, text
 
-from handy_alegra import accounts
-from handy_alegra.settings import Settings
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.vault import Vault
+from handy_alegra.config.settings import Settings
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import Account, Run, Slot
-from handy_alegra.vault import Vault
 
 POSTGRES = os.environ.get(
     "HANDY_ALEGRA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"

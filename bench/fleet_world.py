@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handy_alegra.clients.alegra_records import Contact, Item
-from handy_alegra.clients.wire import parse_record
-from handy_alegra.clock import ScaledClock
+from handy_alegra.domain.clock import ScaledClock
 from handy_alegra.mapping import customers as customer_rules
 from handy_alegra.mapping import products as product_rules
+from handy_alegra.records.alegra import Contact, Item
+from handy_alegra.records.wire import parse_record
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.asgi import RunningServer, SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults

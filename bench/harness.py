@@ -31,7 +31,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from handy_alegra.clock import ScaledClock
+from handy_alegra.domain.clock import ScaledClock
 from handy_alegra.simulators import alegra_routes, handy_catalog
 from handy_alegra.simulators.asgi import RunningServer, SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.vault import Vault
 from handy_alegra.store.database import Store
-from handy_alegra.vault import Vault
 
 MB = 1_000_000
 TOKEN = "bench-webhook-token-0123456789abcdef"

@@ -13,14 +13,14 @@ import pytest
 import stamina
 from cryptography.fernet import Fernet
 
-from handy_alegra import logs
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
+from handy_alegra.clients.http import Client, MockTransport
 from handy_alegra.clients.ratelimit import RateLimiter
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import Client, MockTransport
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.observability import logs
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.handy import HandySimulator
 from handy_alegra.simulators.seed import World, build_world

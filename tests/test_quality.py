@@ -24,3 +24,25 @@ def test_ruff_lint_and_format() -> None:
 def test_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_layers() -> None:
+    """The layers of docs/architecture.md (contracts in pyproject.toml, [tool.importlinter])."""
+    result = run(str(Path(sys.executable).with_name("lint-imports")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_composition_root_sits_at_the_package_root() -> None:
+    package = ROOT / "src" / "handy_alegra"
+    at_root = sorted(p.name for p in package.glob("*.py"))
+    assert at_root == ["__init__.py", "__main__.py", "runtime.py"]
+    undocumented = [
+        p.name
+        for p in package.iterdir()
+        if p.is_dir() and (p / "__init__.py").exists() and f"  {p.name}/" not in _layout()
+    ]
+    assert undocumented == [], "folders missing from docs/architecture.md's layout"
+
+
+def _layout() -> str:
+    return (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")

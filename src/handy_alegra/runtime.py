@@ -16,16 +16,16 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.accounts.vault import Vault
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
+from handy_alegra.clients.http import BaseTransport, Client, Timeout, build_client
 from handy_alegra.clients.requester import RetryPolicy
-from handy_alegra.clock import Clock, SystemClock, clock_from_env
-from handy_alegra.http import BaseTransport, Client, Timeout, build_client
-from handy_alegra.private_files import private_folder
-from handy_alegra.settings import INSECURE_HTTP_ENV, Settings, load_settings
+from handy_alegra.config.private_files import private_folder
+from handy_alegra.config.settings import INSECURE_HTTP_ENV, Settings, load_settings
+from handy_alegra.domain.clock import Clock, SystemClock, clock_from_env
 from handy_alegra.store.database import Store
-from handy_alegra.vault import Vault
 
 log = structlog.get_logger("handy_alegra.runtime")
 

@@ -22,11 +22,11 @@ from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
 from handy_alegra.cli import app as cli
-from handy_alegra.clock import SystemClock
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import SystemClock
 from handy_alegra.mapping.remission import marked_orders
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.web.app import create_app

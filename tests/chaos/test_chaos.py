@@ -22,11 +22,12 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from handy_alegra import activation, logs
-from handy_alegra.clock import ScaledClock
+from handy_alegra.accounts import activation
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ScaledClock
 from handy_alegra.mapping.remission import marked_orders
+from handy_alegra.observability import logs
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.sync import catalog, customers

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import Client, MockTransport, ReadTimeout, Response
+from handy_alegra.clients.http import Client, MockTransport, ReadTimeout, Response
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.simulators.alegra import MAX_DELIVERY_FAILURES, AlegraSimulator
 from handy_alegra.simulators.faults import Faults
 

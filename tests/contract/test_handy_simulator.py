@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import URL, Client, MockTransport, Response
+from handy_alegra.clients.http import URL, Client, MockTransport, Response
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.handy import HandySimulator
 

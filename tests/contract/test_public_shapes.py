@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import Client, MockTransport
+from handy_alegra.clients.http import Client, MockTransport
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.seed import World, build_world
 from tests import public_fixtures as public

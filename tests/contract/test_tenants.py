@@ -8,8 +8,8 @@ import base64
 
 import pytest
 
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import Client, MockTransport
+from handy_alegra.clients.http import Client, MockTransport
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults

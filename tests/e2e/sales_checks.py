@@ -13,7 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.mapping.remission import marked_orders
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World, build_world

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World, build_world
 from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.simulators.seed import seed_orders
 from tests.e2e.sales_checks import activated, cli, records, sales
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import MockTransport, Request, Response
+from handy_alegra.clients.http import MockTransport, Request, Response
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
 from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World, build_world
 from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
 from tests import public_fixtures as public

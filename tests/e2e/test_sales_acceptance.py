@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from handy_alegra import reasons
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.simulators.seed import seed_orders
 from tests.e2e.sales_checks import activated, check_exactly_once, records, sales
 

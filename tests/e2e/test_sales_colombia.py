@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
 from tests.e2e.sales_checks import activated, check_exactly_once, cli, records, sales

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handy_alegra import accounts
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.statuses import OrderStatus
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
-from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales
 from handy_alegra.sync.sales_plan import decided

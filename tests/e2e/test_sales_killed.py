@@ -22,11 +22,11 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra import activation
-from handy_alegra.clock import SystemClock
-from handy_alegra.http import Request, Response
+from handy_alegra.accounts import activation
+from handy_alegra.clients.http import Request, Response
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import SystemClock
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.seed import World, build_world

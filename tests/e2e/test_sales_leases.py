@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
 from handy_alegra.store import orders as store_orders

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from handy_alegra import activation
-from handy_alegra.clock import SystemClock
+from handy_alegra.accounts import activation
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import SystemClock
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.seed import build_world, seed_orders

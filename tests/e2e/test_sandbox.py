@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from handy_alegra.http import Client
+from handy_alegra.clients.http import Client
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra import activation, logs
-from handy_alegra.clock import ScaledClock, SystemClock
+from handy_alegra.accounts import activation
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ScaledClock, SystemClock
+from handy_alegra.observability import logs
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import build_world
 from handy_alegra.store.tables import Run, Slot

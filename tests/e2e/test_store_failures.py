@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from handy_alegra.accounts.vault import Vault
 from handy_alegra.store.database import Store
-from handy_alegra.vault import Vault
 from tests.integration.test_store import add_account
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)

@@ -44,18 +44,17 @@ from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
 
-from handy_alegra import activation
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.clients import alegra_records as alegra
-from handy_alegra.clients import handy_records as handy
+from handy_alegra.accounts import activation
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import WEBHOOK_EVENTS
-from handy_alegra.clients.wire import Record, is_plausible
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import MockTransport, Request, Response, TimeoutException
-from handy_alegra.money import cents
-from handy_alegra.reasons import LANGS, REASONS, sentence
+from handy_alegra.clients.http import MockTransport, Request, Response, TimeoutException
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.money import cents
+from handy_alegra.messages.reason_texts import LANGS, REASONS, sentence
+from handy_alegra.records import alegra, handy
+from handy_alegra.records.wire import Record, is_plausible
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.sync import catalog, customers
 

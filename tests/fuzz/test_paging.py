@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.http import Request
+from handy_alegra.clients.http import Request
 from handy_alegra.sync import catalog, customers, sales
 from tests.fuzz.strategies import Sandbox, sandbox, synced_company, with_params
 

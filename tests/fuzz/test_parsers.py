@@ -12,9 +12,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from handy_alegra.clients.handy_records import SalesOrder
-from handy_alegra.clients.wire import parse_record
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.records.handy import SalesOrder
+from handy_alegra.records.wire import parse_record
 from tests.fuzz.strategies import (
     FUZZ,
     RECORD_TYPES,

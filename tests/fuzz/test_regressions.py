@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handy_alegra.clients.alegra_records import Contact, Item
-from handy_alegra.clients.handy_records import Customer, Product, SalesOrder
-from handy_alegra.clients.wire import dumps, parse_one, parse_record
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
 from handy_alegra.mapping import clients, customers, products
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission import ItemInfo, remission_lines
-from handy_alegra.reasons import LANGS, sentence
+from handy_alegra.messages.reason_texts import LANGS, sentence
+from handy_alegra.records.alegra import Contact, Item
+from handy_alegra.records.handy import Customer, Product, SalesOrder
+from handy_alegra.records.wire import dumps, parse_one, parse_record
 from handy_alegra.store.tables import OrderRecord, Run
 from handy_alegra.sync import catalog, sales
 from handy_alegra.sync import customers as customer_sync

@@ -10,18 +10,18 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from handy_alegra.alegra_totals import MAX_PRICE_DECIMALS, price_decimals
-from handy_alegra.clients.alegra_records import Contact, Item
-from handy_alegra.clients.drafts import ContactDraft
-from handy_alegra.clients.handy_records import Customer, SalesOrder
-from handy_alegra.clients.wire import dumps, parse_record
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.alegra_totals import MAX_PRICE_DECIMALS, price_decimals
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.domain.money import cents
 from handy_alegra.mapping import clients, customers, products
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission import ItemInfo, Lines, handy_line_total, remission_lines
 from handy_alegra.mapping.verdict import Verdict, unreadable
-from handy_alegra.money import cents
-from handy_alegra.reasons import sentence
+from handy_alegra.messages.reason_texts import sentence
+from handy_alegra.records.alegra import Contact, Item
+from handy_alegra.records.drafts import ContactDraft
+from handy_alegra.records.handy import Customer, SalesOrder
+from handy_alegra.records.wire import dumps, parse_record
 from handy_alegra.store.types import decode_decimals, encode_decimals
 from tests.fuzz.strategies import (
     FUZZ,

@@ -19,7 +19,7 @@ from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.mapping.remission import marked_orders
 from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import HandyRecord, OrderRecord

@@ -9,16 +9,16 @@ from decimal import Decimal
 import pytest
 
 from handy_alegra.clients.alegra import AlegraClient, RepeatedIdentification
-from handy_alegra.clients.alegra_records import Contact, Item, Remission
-from handy_alegra.clients.drafts import ContactDraft, RemissionDraft, RemissionLineDraft
-from handy_alegra.clock import ManualClock
-from handy_alegra.errors import (
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.errors import (
     AmbiguousWriteError,
     AuthenticationError,
     NotFoundError,
     RecordParseError,
     ValidationError,
 )
+from handy_alegra.records.alegra import Contact, Item, Remission
+from handy_alegra.records.drafts import ContactDraft, RemissionDraft, RemissionLineDraft
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.seed import World
 from tests.conftest import alegra_client_for

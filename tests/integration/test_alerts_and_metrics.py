@@ -11,9 +11,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from handy_alegra import accounts, alerts
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
+from handy_alegra.scheduling import alerts
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.simulators.seed import World
 from handy_alegra.web import metrics

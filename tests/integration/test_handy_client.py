@@ -7,17 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from handy_alegra.clients.drafts import CustomerDraft, ProductDraft
 from handy_alegra.clients.handy import HandyClient, wall_time
-from handy_alegra.clients.handy_records import Customer, Named, Product, SalesOrder
-from handy_alegra.clock import ManualClock
-from handy_alegra.errors import (
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.errors import (
     AmbiguousWriteError,
     AuthenticationError,
     NotFoundError,
     RecordParseError,
     ValidationError,
 )
+from handy_alegra.records.drafts import CustomerDraft, ProductDraft
+from handy_alegra.records.handy import Customer, Named, Product, SalesOrder
 from handy_alegra.simulators.handy import HandySimulator
 from handy_alegra.simulators.seed import World, seed_orders
 from tests.conftest import handy_client_for

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from handy_alegra.errors import (
+from handy_alegra.accounts.vault import Vault
+from handy_alegra.domain.errors import (
     AmbiguousWriteError,
     RecordParseError,
     TransientError,
@@ -19,7 +20,6 @@ from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import Account
 from handy_alegra.sync.keyed import HandyView, KeyedSync
-from handy_alegra.vault import Vault
 from tests.integration.test_store import NOW, add_account
 
 

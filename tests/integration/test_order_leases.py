@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from cryptography.fernet import Fernet
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts.vault import Vault
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
 from handy_alegra.sync.sales_leases import LEASE, RENEW_EVERY, Holder, OrderLeases
-from handy_alegra.vault import Vault
 from tests.integration.test_store import NOW, add_account
 
 

@@ -13,11 +13,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
+from handy_alegra.accounts.vault import Vault
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
+from handy_alegra.config.settings import Settings, SettingsError, load_settings
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings, SettingsError, load_settings
 from handy_alegra.store import retention, sync_state
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import (
@@ -29,7 +30,6 @@ from handy_alegra.store.tables import (
     Slot,
     WebhookEvent,
 )
-from handy_alegra.vault import Vault
 from tests.e2e.test_store_failures import one_line, run
 from tests.integration.test_store import NOW, add_account
 

@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from handy_alegra import accounts, reasons, webhook_sync
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli import app
 from handy_alegra.cli.common import console, print_summary
+from handy_alegra.domain.statuses import OrderStatus, RunOutcome, SlotStatus
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.scheduling import jobs, slots
 from handy_alegra.scheduling.schedule import SALES
 from handy_alegra.simulators.seed import seed_orders
-from handy_alegra.status import account_status
 from handy_alegra.store import sync_state as state
-from handy_alegra.store.statuses import OrderStatus, RunOutcome, SlotStatus
 from handy_alegra.store.tables import (
     Alert,
     HandyRecord,
@@ -38,8 +38,10 @@ from handy_alegra.store.tables import (
     WebhookEvent,
 )
 from handy_alegra.sync import catalog, customers, daily, keyed, sales, sales_orders
+from handy_alegra.sync import webhooks as webhook_sync
 from handy_alegra.sync.summary import RunSummary
-from handy_alegra.webhook_inbox import record_delivery
+from handy_alegra.sync.webhook_inbox import record_delivery
+from handy_alegra.views.status import account_status
 from tests.e2e.sales_checks import check_exactly_once, remissions_by_order
 from tests.fuzz.strategies import Sandbox, sandbox, synced_company
 

@@ -12,11 +12,11 @@ from typing import Any
 from cryptography.fernet import Fernet
 from procrastinate.exceptions import AlreadyEnqueued
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.distributed import TASK, schedule_once
-from handy_alegra.settings import Settings
 from tests.integration.test_store import add_account
 
 

@@ -12,16 +12,17 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra import accounts, activation
-from handy_alegra.clock import ManualClock
-from handy_alegra.http import MockTransport
+from handy_alegra.accounts import activation
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.clients.http import MockTransport
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import embedded, slots
 from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.settings import Settings
 from handy_alegra.simulators.seed import World, build_world, seed_orders
-from handy_alegra.status import account_status
 from handy_alegra.store.tables import Run, Slot
+from handy_alegra.views.status import account_status
 
 START = datetime(2026, 11, 2, 15, 0, 3, tzinfo=UTC)  # 09:00 in Mexico City
 

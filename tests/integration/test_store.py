@@ -11,13 +11,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select, text
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.vault import Vault, VaultError
+from handy_alegra.config.settings import Settings
 from handy_alegra.mapping.verdict import Verdict
-from handy_alegra.settings import Settings
 from handy_alegra.store import sync_state
 from handy_alegra.store.database import Store, StoreError, make_engine, upgrade
 from handy_alegra.store.tables import Account, HandyRecord
-from handy_alegra.vault import Vault, VaultError
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 

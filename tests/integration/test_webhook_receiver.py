@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from handy_alegra import operators
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import operators
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.simulators.seed import World

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.simulators.seed import World

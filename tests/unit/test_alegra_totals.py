@@ -2,7 +2,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from handy_alegra.alegra_totals import line_amounts, price_decimals, totals
+from handy_alegra.domain.alegra_totals import line_amounts, price_decimals, totals
 
 
 @pytest.mark.parametrize(

@@ -11,16 +11,7 @@ import pytest
 from handy_alegra.clients import alegra, handy
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.ratelimit import RateLimiter
-from handy_alegra.clock import ManualClock
-from handy_alegra.errors import (
-    AmbiguousWriteError,
-    ApiError,
-    RateLimitedError,
-    TransientError,
-    ValidationError,
-)
-from handy_alegra.http import (
+from handy_alegra.clients.http import (
     Client,
     ConnectError,
     MockTransport,
@@ -28,6 +19,15 @@ from handy_alegra.http import (
     RemoteProtocolError,
     Request,
     Response,
+)
+from handy_alegra.clients.ratelimit import RateLimiter
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    RateLimitedError,
+    TransientError,
+    ValidationError,
 )
 
 SECRET = "s3cr3t-token-value"

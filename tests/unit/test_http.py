@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handy_alegra.http import (
+from handy_alegra.clients.http import (
     KEEPALIVE_EXPIRY,
     Client,
     ConnectError,

@@ -6,9 +6,6 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Contact
-from handy_alegra.clients.drafts import ContactDraft
-from handy_alegra.clients.handy_records import Customer
 from handy_alegra.mapping.clients import (
     choose,
     dian_check_digit,
@@ -19,6 +16,9 @@ from handy_alegra.mapping.clients import (
     split_person_name,
 )
 from handy_alegra.mapping.problems import Problem
+from handy_alegra.records.alegra import Contact
+from handy_alegra.records.drafts import ContactDraft
+from handy_alegra.records.handy import Customer
 
 
 def contact(

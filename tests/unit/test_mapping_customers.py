@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Contact
 from handy_alegra.mapping.customers import CustomerRules, customer_code, evaluate, zone_of
 from handy_alegra.mapping.verdict import Verdict
+from handy_alegra.records.alegra import Contact
 
 CO = CustomerRules(country="CO")
 MX = CustomerRules(country="MX")

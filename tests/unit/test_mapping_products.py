@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Item
 from handy_alegra.mapping.products import (
     CatalogRules,
     active_iva_taxes,
@@ -16,6 +15,7 @@ from handy_alegra.mapping.products import (
     stock,
 )
 from handy_alegra.mapping.verdict import Verdict
+from handy_alegra.records.alegra import Item
 
 RULES = CatalogRules(price_list_id="1", price_list_name="General")
 IVA_16 = {"id": "2", "name": "IVA", "percentage": 16, "status": "active"}

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handy_alegra.clients.handy_records import SalesOrder
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission import (
     ItemInfo,
@@ -24,6 +23,7 @@ from handy_alegra.mapping.remission import (
     remission_draft,
     remission_lines,
 )
+from handy_alegra.records.handy import SalesOrder
 
 MEXICO = ZoneInfo("America/Mexico_City")
 ITEMS = {"A": ItemInfo("10", Decimal(16), "1"), "B": ItemInfo("11", None, None)}

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from handy_alegra.money import round_half_up, to_decimal
+from handy_alegra.domain.money import round_half_up, to_decimal
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from handy_alegra.clients.pages import in_order, numbered_pages, offset_pages
-from handy_alegra.errors import TransientError
+from handy_alegra.domain.errors import TransientError
 
 
 def offset_source(total: int, *, announce: int | None = None, size: int = 30):

@@ -15,19 +15,19 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Contact, Item
 from handy_alegra.clients.handy import HandyClient, error_details
-from handy_alegra.clients.handy_records import Customer, Product, SalesOrder
+from handy_alegra.clients.http import Client, MockTransport, Request, Response
 from handy_alegra.clients.ratelimit import RateLimiter
-from handy_alegra.clients.wire import parse_record
-from handy_alegra.clock import ManualClock
-from handy_alegra.errors import FieldMessage, RecordParseError
-from handy_alegra.http import Client, MockTransport, Request, Response
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.errors import FieldMessage, RecordParseError
 from handy_alegra.mapping.remission import check_totals
+from handy_alegra.records.alegra import Contact, Item
+from handy_alegra.records.handy import Customer, Product, SalesOrder
+from handy_alegra.records.wire import parse_record
 from handy_alegra.simulators import handy_catalog as catalog
 from handy_alegra.simulators.routing import HttpProblem
 from handy_alegra.store.tables import WebhookEvent
-from handy_alegra.webhook_inbox import record_delivery
+from handy_alegra.sync.webhook_inbox import record_delivery
 from tests import public_fixtures as public
 
 D = Decimal

@@ -10,11 +10,11 @@ from email.utils import format_datetime
 import pytest
 
 from handy_alegra.clients import alegra, handy
+from handy_alegra.clients.http import Client, MockTransport, Request, Response
 from handy_alegra.clients.ratelimit import RateLimiter
 from handy_alegra.clients.requester import RetryPolicy
-from handy_alegra.clock import ManualClock
-from handy_alegra.errors import RateLimitedError
-from handy_alegra.http import Client, MockTransport, Request, Response
+from handy_alegra.domain.clock import ManualClock
+from handy_alegra.domain.errors import RateLimitedError
 
 
 def handy_answer(clock: ManualClock, reset: float, *, skew: float | None) -> Response:

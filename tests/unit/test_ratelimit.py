@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 
 from handy_alegra.clients.ratelimit import RateInfo, RateLimiter, limiter_for
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 
 
 def starts(limiter: RateLimiter, clock: ManualClock, n: int) -> list[float]:

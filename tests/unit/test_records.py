@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Company, Contact, Item, Remission, Seller
-from handy_alegra.clients.handy_records import Customer, Product, SalesOrder
-from handy_alegra.clients.wire import json_number, parse_record
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.records.alegra import Company, Contact, Item, Remission, Seller
+from handy_alegra.records.handy import Customer, Product, SalesOrder
+from handy_alegra.records.wire import json_number, parse_record
 
 
 def item(**over: object) -> dict[str, object]:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handy_alegra.alegra_totals import line_amounts, price_decimals
+from handy_alegra.domain.alegra_totals import line_amounts, price_decimals
+from handy_alegra.domain.money import cents
 from handy_alegra.mapping.remission_prices import LineIn, Pricing, price_lines
-from handy_alegra.money import cents
 
 
 def line(price: str, qty: str, iva: str | None, *, total: str | None = None) -> LineIn:

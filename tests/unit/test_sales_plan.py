@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Remission
-from handy_alegra.clients.handy_records import SalesOrder
+from handy_alegra.domain.statuses import OrderStatus
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission import ItemInfo
-from handy_alegra.store.statuses import OrderStatus
+from handy_alegra.records.alegra import Remission
+from handy_alegra.records.handy import SalesOrder
 from handy_alegra.sync import sales_plan as plan
 from handy_alegra.sync.sales_facts import Facts
 from handy_alegra.sync.sales_plan import Act, Change, Decision, Known, OrderState

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handy_alegra import settings as settings_module
-from handy_alegra.settings import Settings, SettingsError, env_name, load_settings, markdown
+from handy_alegra.config import settings as settings_module
+from handy_alegra.config.settings import Settings, SettingsError, env_name, load_settings, markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src" / "handy_alegra"
@@ -21,7 +21,7 @@ def test_the_configuration_page_is_generated_from_the_settings() -> None:
     page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert page == markdown(), (
         "docs/configuration.md is stale: "
-        "python -m handy_alegra.settings --markdown > docs/configuration.md"
+        "python -m handy_alegra.config.settings --markdown > docs/configuration.md"
     )
 
 
@@ -44,7 +44,7 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         for path in SRC.rglob("*.py")
         if re.search(r"os\.environ|os\.getenv|envvar=", path.read_text(encoding="utf-8"))
     )
-    assert readers == ["settings.py"]
+    assert readers == ["config/settings.py"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Run outcomes, order statuses and slot statuses are spelled out once (``store/statuses.py``):
+"""Run outcomes, order statuses and slot statuses are spelled out once (``domain/statuses.py``):
 a grep of ``src`` finds none elsewhere, and every one has its words on the dashboard, in
 ``explain`` and on the command line."""
 
@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 import handy_alegra
-from handy_alegra import reasons
-from handy_alegra.messages import MESSAGES
-from handy_alegra.store.statuses import (
+from handy_alegra.domain.statuses import (
     ALERT_AT_ONCE,
     NEUTRAL_OUTCOMES,
     RESUMABLE_OUTCOMES,
@@ -22,9 +20,11 @@ from handy_alegra.store.statuses import (
     RunOutcome,
     SlotStatus,
 )
+from handy_alegra.messages import MESSAGES
+from handy_alegra.messages import reason_texts as reasons
 
 SRC = Path(handy_alegra.__file__).parent
-DEFINING = SRC / "store" / "statuses.py"
+DEFINING = SRC / "domain" / "statuses.py"
 TRANSLATIONS = SRC / "messages" / "words.py"  # the words for them (keys are composite)
 VALUES = frozenset(m.value for enum in (RunOutcome, OrderStatus, SlotStatus) for m in enum)
 #: Ordinary words that also name other things in the code (a count, the kind of a flash
@@ -150,7 +150,7 @@ def test_no_status_is_spelled_out_outside_the_module_that_defines_them() -> None
         if path not in (DEFINING, TRANSLATIONS)
         for line, value in literals(path.read_text(encoding="utf-8"))
     }
-    assert found == {}, "use the enums of store/statuses.py"
+    assert found == {}, "use the enums of domain/statuses.py"
 
 
 def test_the_sets_are_made_of_their_enum() -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.web import throttle
 from handy_alegra.web.throttle import LoginThrottle, Policy
 

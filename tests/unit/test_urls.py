@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from handy_alegra import urls
+from handy_alegra.clients import urls
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.errors import InsecureUrlError
-from handy_alegra.http import Client, MockTransport, Request, Response
+from handy_alegra.clients.http import Client, MockTransport, Request, Response
+from handy_alegra.domain.errors import InsecureUrlError
 from handy_alegra.runtime import Runtime
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from handy_alegra.clients.alegra_records import Item
 from handy_alegra.mapping import write_back as wb
 from handy_alegra.mapping.products import CatalogRules, evaluate
+from handy_alegra.records.alegra import Item
 
 UUID = "0190a3b2-7c1d-7e4f-8a9b-0c1d2e3f4a5b"
 

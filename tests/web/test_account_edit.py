@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli import app
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import event
 from typer.testing import CliRunner
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
-from handy_alegra.status import glance
 from handy_alegra.store.tables import OrderRecord, Run
+from handy_alegra.views.status import glance
 from tests.web.conftest import Browser
 
 ROW = re.compile(r'<tr data-account="([^"]+)">')

@@ -7,8 +7,8 @@ from html import unescape
 
 import pytest
 
-from handy_alegra import accounts
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World, build_world
 from tests.web.conftest import Browser, activate, credentials_form

@@ -9,8 +9,8 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from handy_alegra import accounts
-from handy_alegra.clock import ManualClock
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.simulators.seed import World, build_world
@@ -106,7 +106,7 @@ def test_forms_without_this_sessions_csrf_token_are_refused(
 
 
 def test_a_new_password_ends_open_sessions(signed_in: Browser, rt: Runtime) -> None:
-    from handy_alegra import operators
+    from handy_alegra.accounts import operators
 
     assert signed_in.get("/accounts", follow_redirects=False).status_code == 200
     with rt.store.session() as session:
@@ -197,7 +197,7 @@ def test_a_colombian_company_with_the_categories_passes(
 
     from fastapi.testclient import TestClient
 
-    from handy_alegra import operators
+    from handy_alegra.accounts import operators
     from handy_alegra.web.app import create_app
 
     world = build_world(seed=8, country="CO", items=20, clock=clock)

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from handy_alegra import operators
-from handy_alegra.accounts import AccountError
+from handy_alegra.accounts import operators
+from handy_alegra.accounts.registry import AccountError
 from handy_alegra.cli import app
-from handy_alegra.clock import ManualClock
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import Settings
 from handy_alegra.store.tables import Operator
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.scheduling.embedded import Dispatcher
 from handy_alegra.simulators.seed import World
 from handy_alegra.sync import sales, sales_orders

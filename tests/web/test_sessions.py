@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
-from handy_alegra import accounts, operators
+from handy_alegra.accounts import operators
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.vault import Vault
 from handy_alegra.cli import app as cli_app
-from handy_alegra.clock import ManualClock
+from handy_alegra.domain.clock import ManualClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World
-from handy_alegra.vault import Vault
 from handy_alegra.web.app import SESSION_COOKIE, create_app
 from handy_alegra.web.headers import CSP
 from tests.integration.test_store import add_account

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from handy_alegra import __version__, logs
+from handy_alegra import __version__
 from handy_alegra.cli import common
-from handy_alegra.settings import LOG_LEVELS, load_settings
+from handy_alegra.config.settings import LOG_LEVELS, load_settings
+from handy_alegra.observability import logs
 
 app = typer.Typer(
     name="handy-alegra",

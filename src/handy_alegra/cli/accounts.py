@@ -8,8 +8,9 @@ import typer
 from pydantic import SecretStr
 from rich.table import Table
 
-from handy_alegra import accounts, activation, doctor
-from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.accounts import activation, doctor
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.activation import ActivationError, Credentials
 from handy_alegra.cli.common import (
     RichProgress,
     console,
@@ -23,8 +24,8 @@ from handy_alegra.cli.common import (
 from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.config.settings import load_settings
 from handy_alegra.mapping.clients import DEFAULT_REGIME
-from handy_alegra.settings import load_settings
 from handy_alegra.sync import daily
 
 group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)

@@ -20,13 +20,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from handy_alegra import messages, reasons
+from handy_alegra import messages
+from handy_alegra.accounts.vault import VaultError
+from handy_alegra.config.settings import SettingsError
 from handy_alegra.messages import Refusal
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.runtime import Runtime
-from handy_alegra.settings import SettingsError
 from handy_alegra.store.database import StoreError, explain, is_store_failure
 from handy_alegra.sync.summary import RunSummary
-from handy_alegra.vault import VaultError
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

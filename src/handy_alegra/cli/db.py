@@ -8,7 +8,7 @@ import typer
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, reported, runtime, say
 from handy_alegra.store import retention
 from handy_alegra.store.tables import Account

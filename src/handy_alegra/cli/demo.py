@@ -12,17 +12,18 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from handy_alegra import activation, explain, operators
+from handy_alegra.accounts import activation, operators
 from handy_alegra.cli.common import RichProgress, console, print_summary, say
-from handy_alegra.clock import SystemClock
+from handy_alegra.config.settings import load_settings
+from handy_alegra.domain.clock import SystemClock
+from handy_alegra.domain.statuses import OrderStatus
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling.embedded import Dispatcher
-from handy_alegra.settings import load_settings
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.seed import World, build_world, seed_orders
-from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.store.tables import OrderRecord, Verdict
 from handy_alegra.sync import catalog, customers, sales
+from handy_alegra.views import explain
 
 HOME = typer.Option(None, help="Keep the demo's store here (default: a temporary folder).")
 

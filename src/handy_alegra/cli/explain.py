@@ -6,9 +6,9 @@ import json
 
 import typer
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, reported, runtime
-from handy_alegra.explain import Explanation, explain_order, explain_record
+from handy_alegra.views.explain import Explanation, explain_order, explain_record
 
 group = typer.Typer(help="Explain what happened to one record.", no_args_is_help=True)
 

@@ -7,10 +7,13 @@ import json
 import typer
 from sqlalchemy import select
 
-from handy_alegra import accounts, messages, order_actions, reasons
+from handy_alegra import messages
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, print_summary, reported, runtime, say
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales
+from handy_alegra.views import order_actions
 
 group = typer.Typer(help="Handy orders and their remissions.", no_args_is_help=True)
 

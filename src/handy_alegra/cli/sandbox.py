@@ -7,7 +7,7 @@ from dataclasses import replace
 import typer
 
 from handy_alegra.cli.common import say
-from handy_alegra.clock import SystemClock
+from handy_alegra.domain.clock import SystemClock
 from handy_alegra.simulators.asgi import SimulatorApp, bind, make_server
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.seed import World, build_world

@@ -7,11 +7,13 @@ import json
 import typer
 from rich.table import Table
 
-from handy_alegra import accounts, messages, reasons
+from handy_alegra import messages
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, fail, reported, runtime, say
+from handy_alegra.domain.statuses import SlotStatus
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
-from handy_alegra.status import UNHEALTHY, account_status, glance
-from handy_alegra.store.statuses import SlotStatus
+from handy_alegra.views.status import UNHEALTHY, account_status, glance
 from handy_alegra.web.metrics import serve_metrics
 
 

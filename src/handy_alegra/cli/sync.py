@@ -10,7 +10,7 @@ from typing import NoReturn
 import typer
 from sqlalchemy import delete
 
-from handy_alegra import accounts, reasons
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import (
     DEBUG,
     RichProgress,
@@ -19,7 +19,8 @@ from handy_alegra.cli.common import (
     reported,
     runtime,
 )
-from handy_alegra.store.statuses import RunOutcome
+from handy_alegra.domain.statuses import RunOutcome
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, daily, sales
 from handy_alegra.sync.summary import RunSummary

@@ -13,10 +13,12 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from handy_alegra import accounts, messages, operators
+from handy_alegra import messages
+from handy_alegra.accounts import operators
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, fail, reported, runtime, say
+from handy_alegra.config.settings import load_settings
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
-from handy_alegra.settings import load_settings
 
 group = typer.Typer(help="People who may log in to the dashboard.", no_args_is_help=True)
 

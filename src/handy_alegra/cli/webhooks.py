@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from handy_alegra import accounts
+from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, fail, reported, runtime, say
-from handy_alegra.clients.alegra_records import WebhookSubscription
-from handy_alegra.errors import ApiError
-from handy_alegra.webhook_sync import bare, ensure_subscriptions, new_token, receiver_url
+from handy_alegra.domain.errors import ApiError
+from handy_alegra.records.alegra import WebhookSubscription
+from handy_alegra.sync.webhooks import bare, ensure_subscriptions, new_token, receiver_url
 
 group = typer.Typer(
     help="Alegra webhooks: item and client changes within a minute.", no_args_is_help=True

@@ -11,7 +11,28 @@ from urllib.parse import quote
 
 from pydantic import SecretStr
 
-from handy_alegra.clients.alegra_records import (
+from handy_alegra.clients.http import Client, Response
+from handy_alegra.clients.pages import offset_pages
+from handy_alegra.clients.ratelimit import RateInfo, RateLimiter, limiter_for
+from handy_alegra.clients.requester import (
+    ApiProfile,
+    ErrorDetails,
+    Requester,
+    RetryPolicy,
+    header_number,
+)
+from handy_alegra.domain.clock import Clock, SystemClock
+from handy_alegra.domain.errors import (
+    ApiError,
+    AuthenticationError,
+    FieldMessage,
+    NotFoundError,
+    RateLimitedError,
+    RecordParseError,
+    TransientError,
+    ValidationError,
+)
+from handy_alegra.records.alegra import (
     Company,
     Contact,
     Item,
@@ -22,29 +43,8 @@ from handy_alegra.clients.alegra_records import (
     Warehouse,
     WebhookSubscription,
 )
-from handy_alegra.clients.drafts import ContactDraft, RemissionDraft
-from handy_alegra.clients.pages import offset_pages
-from handy_alegra.clients.ratelimit import RateInfo, RateLimiter, limiter_for
-from handy_alegra.clients.requester import (
-    ApiProfile,
-    ErrorDetails,
-    Requester,
-    RetryPolicy,
-    header_number,
-)
-from handy_alegra.clients.wire import R, parse_one, parse_record
-from handy_alegra.clock import Clock, SystemClock
-from handy_alegra.errors import (
-    ApiError,
-    AuthenticationError,
-    FieldMessage,
-    NotFoundError,
-    RateLimitedError,
-    RecordParseError,
-    TransientError,
-    ValidationError,
-)
-from handy_alegra.http import Client, Response
+from handy_alegra.records.drafts import ContactDraft, RemissionDraft
+from handy_alegra.records.wire import R, parse_one, parse_record
 
 API = "alegra"
 DEFAULT_BASE_URL = "https://api.alegra.com/api/v1"

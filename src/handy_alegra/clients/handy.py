@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from handy_alegra.clients.drafts import CustomerDraft, ProductDraft, handy_patch
-from handy_alegra.clients.handy_records import Customer, Named, Product, SalesOrder
+from handy_alegra.clients.http import Client, Response
 from handy_alegra.clients.pages import numbered_pages
 from handy_alegra.clients.ratelimit import RateInfo, RateLimiter, limiter_for
 from handy_alegra.clients.requester import (
@@ -23,9 +22,8 @@ from handy_alegra.clients.requester import (
     header_date,
     header_number,
 )
-from handy_alegra.clients.wire import R, parse_one, parse_record
-from handy_alegra.clock import Clock, SystemClock
-from handy_alegra.errors import (
+from handy_alegra.domain.clock import Clock, SystemClock
+from handy_alegra.domain.errors import (
     ApiError,
     AuthenticationError,
     FieldMessage,
@@ -35,7 +33,9 @@ from handy_alegra.errors import (
     TransientError,
     ValidationError,
 )
-from handy_alegra.http import Client, Response
+from handy_alegra.records.drafts import CustomerDraft, ProductDraft, handy_patch
+from handy_alegra.records.handy import Customer, Named, Product, SalesOrder
+from handy_alegra.records.wire import R, parse_one, parse_record
 
 API = "handy"
 DEFAULT_BASE_URL = "https://hub.handy.la/api/v2"

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from handy_alegra.clients.wire import canonical_id
-from handy_alegra.errors import TransientError
+from handy_alegra.domain.errors import TransientError
+from handy_alegra.records.wire import canonical_id
 
 T = TypeVar("T")
 

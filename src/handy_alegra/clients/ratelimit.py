@@ -33,8 +33,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from handy_alegra.clock import Clock
-from handy_alegra.metrics import RATE_LIMIT_WAITS
+from handy_alegra.domain.clock import Clock
+from handy_alegra.observability.metrics import RATE_LIMIT_WAITS
 
 #: The share of a window's limit kept back from bursts and spread over the time left.
 RESERVE = 0.1

@@ -21,11 +21,18 @@ from typing import Any
 import stamina
 import structlog
 
-from handy_alegra import urls
+from handy_alegra.clients import urls
+from handy_alegra.clients.http import (
+    Client,
+    InvalidURL,
+    Response,
+    TimeoutException,
+    TransportError,
+    not_sent,
+)
 from handy_alegra.clients.ratelimit import RateInfo, RateLimiter
-from handy_alegra.clients.wire import dumps
-from handy_alegra.clock import Clock
-from handy_alegra.errors import (
+from handy_alegra.domain.clock import Clock
+from handy_alegra.domain.errors import (
     AmbiguousWriteError,
     ApiError,
     FieldMessage,
@@ -34,15 +41,8 @@ from handy_alegra.errors import (
     TransientError,
     ValidationError,
 )
-from handy_alegra.http import (
-    Client,
-    InvalidURL,
-    Response,
-    TimeoutException,
-    TransportError,
-    not_sent,
-)
-from handy_alegra.metrics import API_CALLS, RATE_LIMITED
+from handy_alegra.observability.metrics import API_CALLS, RATE_LIMITED
+from handy_alegra.records.wire import dumps
 
 log = structlog.get_logger("handy_alegra.api")
 
@@ -112,7 +112,7 @@ class Requester:
         body: Any = None,
         idempotent: bool | None = None,
     ) -> Any:
-        """Send one request and return its JSON body; raises from ``handy_alegra.errors``."""
+        """Send one request and return its JSON body; raises from ``handy_alegra.domain.errors``."""
         safe = method != "POST" if idempotent is None else idempotent
         policy = self.retry
 

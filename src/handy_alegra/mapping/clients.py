@@ -10,10 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from handy_alegra.clients.alegra_records import Contact
-from handy_alegra.clients.drafts import ContactDraft, PersonName
-from handy_alegra.clients.handy_records import Customer
 from handy_alegra.mapping.problems import Problem
+from handy_alegra.records.alegra import Contact
+from handy_alegra.records.drafts import ContactDraft, PersonName
+from handy_alegra.records.handy import Customer
 
 LEGAL, NATURAL = "Persona jurídica", "Persona natural"
 #: The ``regime`` a new Colombian client gets unless the account says otherwise: "no

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handy_alegra.clients.alegra_records import Contact
 from handy_alegra.mapping.verdict import Verdict, skip
+from handy_alegra.records.alegra import Contact
 
 #: Colombia: Alegra's kind of person → the Handy customer category the company created.
 PERSON_CATEGORY = {"LEGAL_ENTITY": "Persona jurídica", "PERSON_ENTITY": "Persona natural"}

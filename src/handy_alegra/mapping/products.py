@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.clients.alegra_records import Item, ItemTax
-from handy_alegra.clients.wire import is_plausible
+from handy_alegra.domain.money import HUNDRED, ZERO, is_percentage, round_half_up
 from handy_alegra.mapping import write_back
 from handy_alegra.mapping.verdict import Verdict, skip
-from handy_alegra.money import HUNDRED, ZERO, is_percentage, round_half_up
+from handy_alegra.records.alegra import Item, ItemTax
+from handy_alegra.records.wire import is_plausible
 
 IVA = "IVA"
 #: Longest product code this service sends to Handy (it goes into URLs).

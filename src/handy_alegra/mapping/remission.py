@@ -10,13 +10,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from handy_alegra.clients.drafts import RemissionDraft, RemissionLineDraft
-from handy_alegra.clients.handy_records import OrderLine, SalesOrder
-from handy_alegra.clients.wire import is_plausible
+from handy_alegra.domain.money import ZERO, cents, is_percentage
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.remission_prices import LineIn, PricedLine, Pricing, price_lines
-from handy_alegra.money import ZERO, cents, is_percentage
-from handy_alegra.reasons import clip
+from handy_alegra.messages.reason_texts import clip
+from handy_alegra.records.drafts import RemissionDraft, RemissionLineDraft
+from handy_alegra.records.handy import OrderLine, SalesOrder
+from handy_alegra.records.wire import is_plausible
 
 MARKER_RE = re.compile(r"\[handy-order:([^\]\s]+)\]")
 #: Alegra's limit on ``observations`` and on ``anotation`` (alegra.md §11, DOC:invoice-old).

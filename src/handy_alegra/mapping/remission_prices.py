@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from handy_alegra.alegra_totals import (
+from handy_alegra.domain.alegra_totals import (
     MAX_PRICE_DECIMALS,
     LineAmounts,
     line_amounts,
     price_decimals,
 )
-from handy_alegra.money import HUNDRED, ZERO, cents, round_half_up
+from handy_alegra.domain.money import HUNDRED, ZERO, cents, round_half_up
 
 #: Candidate subtotals per IVA line: the ideal one ± this many cents.
 SEARCH_CENTS = 3

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """``sync`` with the Handy fields wanted (``desired``), or skipped with a ``reason`` code
-    (texts in ``reasons.py``) and the values the explanation needs (``detail``)."""
+    (texts in ``messages/reasons.py``) and the values the explanation needs (``detail``)."""
 
     source_id: str | None
     code: str | None

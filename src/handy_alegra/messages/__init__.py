@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from handy_alegra.config.settings import LANGS, SettingsError, load_settings
 from handy_alegra.messages import cli, errors, reasons, views, web, words
-from handy_alegra.settings import LANGS, SettingsError, load_settings
 
 DEFAULT = "es"
 

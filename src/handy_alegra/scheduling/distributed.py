@@ -23,13 +23,13 @@ import structlog
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import text
 
+from handy_alegra.domain.statuses import SlotStatus
 from handy_alegra.messages import Refusal
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY
 from handy_alegra.scheduling.jobs import execute
 from handy_alegra.store.database import Store, normalize_url
-from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.sync.sales import worker_id
 
 log = structlog.get_logger("handy_alegra.scale_out")

@@ -23,10 +23,10 @@ from types import FrameType
 
 import structlog
 
+from handy_alegra.domain.statuses import SlotStatus
 from handy_alegra.runtime import Runtime
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.jobs import Outcome, execute
-from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.sync.sales import worker_id
 
 log = structlog.get_logger("handy_alegra.service")

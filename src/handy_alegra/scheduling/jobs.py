@@ -11,16 +11,17 @@ from datetime import timedelta
 
 import structlog
 
-from handy_alegra import accounts, alerts, webhook_sync
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.clock import real_seconds
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.domain.clock import real_seconds
+from handy_alegra.domain.statuses import ENDED_WELL, UNHEALTHY_OUTCOMES, RunOutcome, SlotStatus
 from handy_alegra.runtime import Runtime
-from handy_alegra.scheduling import slots
+from handy_alegra.scheduling import alerts, slots
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, SALES
 from handy_alegra.store import retention
-from handy_alegra.store.statuses import ENDED_WELL, UNHEALTHY_OUTCOMES, RunOutcome, SlotStatus
 from handy_alegra.store.tables import Account, Slot
 from handy_alegra.sync import daily, sales
+from handy_alegra.sync import webhooks as webhook_sync
 from handy_alegra.sync.summary import RunSummary
 
 log = structlog.get_logger("handy_alegra.jobs")

@@ -9,8 +9,8 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from handy_alegra.domain.statuses import SlotStatus
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, KINDS, SALES, Schedule, due
-from handy_alegra.store.statuses import SlotStatus
 from handy_alegra.store.tables import Account, AccountLease, Run, Slot, WebhookEvent
 
 #: The daily job also counts a catalog run started by hand (activation, ``sync catalog``): a

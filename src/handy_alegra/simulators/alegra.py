@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handy_alegra.clock import Clock
-from handy_alegra.http import Request, Response
-from handy_alegra.money import to_decimal
+from handy_alegra.clients.http import Request, Response
+from handy_alegra.domain.clock import Clock
+from handy_alegra.domain.money import to_decimal
 from handy_alegra.simulators import alegra_remissions, alegra_routes, alegra_shapes
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.ratewindow import WindowState, seconds_text

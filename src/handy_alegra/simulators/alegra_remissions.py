@@ -1,5 +1,6 @@
 """Remission handlers of the Alegra simulator: create, list, read, edit, void and reopen,
-with the totals of ``handy_alegra.alegra_totals`` (DECISIONS.md, "remissions" and "totals")."""
+with the totals of ``handy_alegra.domain.alegra_totals`` (DECISIONS.md, "remissions" and
+"totals")."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from handy_alegra.alegra_totals import MAX_PRICE_DECIMALS, LineAmounts, line_amounts, price_decimals
-from handy_alegra.alegra_totals import totals as sum_totals
-from handy_alegra.http import Response
-from handy_alegra.money import HUNDRED, ZERO, to_decimal
+from handy_alegra.clients.http import Response
+from handy_alegra.domain.alegra_totals import (
+    MAX_PRICE_DECIMALS,
+    LineAmounts,
+    line_amounts,
+    price_decimals,
+)
+from handy_alegra.domain.alegra_totals import totals as sum_totals
+from handy_alegra.domain.money import HUNDRED, ZERO, to_decimal
 from handy_alegra.simulators.alegra_routes import (
     ID,
     Record,

@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from handy_alegra.clients.alegra import CO_REGIMES
-from handy_alegra.http import Response
+from handy_alegra.clients.http import Response
 from handy_alegra.simulators.alegra_shapes import contact_read_shape
 from handy_alegra.simulators.routing import HttpProblem, SimRequest, json_response
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import anyio.to_thread
 import uvicorn
 
-from handy_alegra.http import Request, Response
+from handy_alegra.clients.http import Request, Response
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.routing import SimulatedTimeout
 

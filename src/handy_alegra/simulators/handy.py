@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handy_alegra.clock import Clock
-from handy_alegra.http import Request
+from handy_alegra.clients.http import Request
+from handy_alegra.domain.clock import Clock
 from handy_alegra.simulators import handy_catalog as catalog
 from handy_alegra.simulators import handy_orders as orders
 from handy_alegra.simulators.faults import Faults

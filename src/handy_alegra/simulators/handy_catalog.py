@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.money import HUNDRED, ZERO, round_half_up, to_decimal
+from handy_alegra.domain.money import HUNDRED, ZERO, round_half_up, to_decimal
 from handy_alegra.simulators.routing import HttpProblem
 
 Record = dict[str, Any]

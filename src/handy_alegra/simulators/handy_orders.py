@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.money import HUNDRED, ZERO, cents, to_decimal
+from handy_alegra.domain.money import HUNDRED, ZERO, cents, to_decimal
 from handy_alegra.simulators import handy_catalog as catalog
 from handy_alegra.simulators.handy_catalog import HandyState, Record, wire_number
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from handy_alegra.http import Response
+from handy_alegra.clients.http import Response
 from handy_alegra.simulators import handy_catalog as catalog
 from handy_alegra.simulators import handy_orders as orders
 from handy_alegra.simulators.handy_catalog import Record

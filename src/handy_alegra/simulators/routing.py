@@ -14,8 +14,8 @@ from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
 
-from handy_alegra.clock import Clock, SystemClock
-from handy_alegra.http import ReadTimeout, Request, Response
+from handy_alegra.clients.http import ReadTimeout, Request, Response
+from handy_alegra.domain.clock import Clock, SystemClock
 from handy_alegra.simulators.faults import FaultInjector, Faults, Outcome
 from handy_alegra.simulators.ratewindow import FixedWindows, WindowState
 

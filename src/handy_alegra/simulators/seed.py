@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from handy_alegra.clock import Clock, ManualClock
+from handy_alegra.domain.clock import Clock, ManualClock
+from handy_alegra.domain.money import round_half_up
 from handy_alegra.mapping.clients import dian_check_digit
-from handy_alegra.money import round_half_up
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.handy import HandySimulator

@@ -14,7 +14,7 @@ import base64
 import binascii
 import threading
 
-from handy_alegra.http import Request, Response
+from handy_alegra.clients.http import Request, Response
 from handy_alegra.simulators.alegra import AlegraSimulator
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.handy import HandySimulator

@@ -25,8 +25,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from handy_alegra.private_files import private_file, tighten
-from handy_alegra.settings import DATABASE_URL_ENV
+from handy_alegra.config.private_files import private_file, tighten
+from handy_alegra.config.settings import DATABASE_URL_ENV
 
 try:  # POSIX; elsewhere concurrent first starts on SQLite are not serialised
     import fcntl

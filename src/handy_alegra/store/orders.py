@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handy_alegra.store.statuses import FINAL, UNSENT_YET, OrderStatus
+from handy_alegra.domain.statuses import FINAL, UNSENT_YET, OrderStatus
 from handy_alegra.store.tables import CustomerLink, OrderAttempt, OrderRecord
 
 

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from handy_alegra.store.statuses import SETTLED, WAITING
+from handy_alegra.domain.statuses import SETTLED, WAITING
 from handy_alegra.store.tables import Alert, OrderAttempt, OrderRecord, Run, Slot, WebhookEvent
 from handy_alegra.store.tables import Verdict as VerdictRow
 

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from handy_alegra.store.statuses import OrderStatus, RunOutcome, SlotStatus
+from handy_alegra.domain.statuses import OrderStatus, RunOutcome, SlotStatus
 from handy_alegra.store.types import DecimalJson, DecimalText, UTCDateTime
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -161,7 +161,7 @@ class HandyRecord(Base):
 class OrderRecord(Base):
     """One Handy order and what became of it in Alegra (one row per account and order id).
 
-    ``status``: an ``OrderStatus`` (``store/statuses.py``); ``reason`` says why one failed or
+    ``status``: an ``OrderStatus`` (``domain/statuses.py``); ``reason`` says why one failed or
     needs attention; ``replaced_by`` names the newer version of a superseded one.
     """
 

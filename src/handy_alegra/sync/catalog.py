@@ -10,17 +10,17 @@ from typing import Any, Unpack
 
 import structlog
 
-from handy_alegra import accounts
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Item
-from handy_alegra.clients.drafts import ProductDraft
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import Named, Product
-from handy_alegra.errors import NotFoundError, RecordParseError, ValidationError
+from handy_alegra.domain.errors import NotFoundError, RecordParseError, ValidationError
 from handy_alegra.mapping import products, write_back
 from handy_alegra.mapping.verdict import Verdict
-from handy_alegra.runtime import Runtime
+from handy_alegra.records.alegra import Item
+from handy_alegra.records.drafts import ProductDraft
+from handy_alegra.records.handy import Named, Product
 from handy_alegra.sync.keyed import HandyView
 from handy_alegra.sync.summary import RunSummary
 from handy_alegra.sync.wiring import RunOptions, run_keyed
@@ -173,7 +173,7 @@ def rules_for(account: AccountConfig) -> products.CatalogRules:
     )
 
 
-def resource_for(runtime: Runtime, account: AccountConfig) -> ProductResource:
+def resource_for(runtime: Context, account: AccountConfig) -> ProductResource:
     """The catalog of ``account``, remembering in the store the ``externalId`` form Handy
     takes."""
 
@@ -186,5 +186,5 @@ def resource_for(runtime: Runtime, account: AccountConfig) -> ProductResource:
     )
 
 
-def run(runtime: Runtime, account: AccountConfig, **options: Unpack[RunOptions]) -> RunSummary:
+def run(runtime: Context, account: AccountConfig, **options: Unpack[RunOptions]) -> RunSummary:
     return run_keyed(runtime, account, resource_for(runtime, account), **options)

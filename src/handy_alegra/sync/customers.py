@@ -10,16 +10,16 @@ from typing import Any, Unpack
 
 import structlog
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Contact, Seller
-from handy_alegra.clients.drafts import CustomerDraft
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import Customer, Named
-from handy_alegra.errors import NotFoundError, RecordParseError
+from handy_alegra.domain.errors import NotFoundError, RecordParseError
 from handy_alegra.mapping import customers
 from handy_alegra.mapping.verdict import Verdict
-from handy_alegra.runtime import Runtime
+from handy_alegra.records.alegra import Contact, Seller
+from handy_alegra.records.drafts import CustomerDraft
+from handy_alegra.records.handy import Customer, Named
 from handy_alegra.sync.keyed import HandyView
 from handy_alegra.sync.summary import RunSummary
 from handy_alegra.sync.wiring import RunOptions, run_keyed
@@ -136,6 +136,6 @@ def rules_for(account: AccountConfig) -> customers.CustomerRules:
     return customers.CustomerRules(account.country, account.default_zone)
 
 
-def run(runtime: Runtime, account: AccountConfig, **options: Unpack[RunOptions]) -> RunSummary:
+def run(runtime: Context, account: AccountConfig, **options: Unpack[RunOptions]) -> RunSummary:
     resource = CustomerResource(runtime.alegra(account), runtime.handy(account), rules_for(account))
     return run_keyed(runtime, account, resource, **options)

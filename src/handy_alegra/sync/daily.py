@@ -14,15 +14,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.runtime import Runtime
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.sync import catalog, customers
 from handy_alegra.sync.progress import Progress
 from handy_alegra.sync.summary import RunSummary
 
 
 def run(
-    runtime: Runtime,
+    runtime: Context,
     account: AccountConfig,
     *,
     dry_run: bool = False,

@@ -23,11 +23,16 @@ import structlog
 from sqlalchemy.orm import Session
 
 from handy_alegra.clients.pages import in_order
-from handy_alegra.errors import AmbiguousWriteError, ApiError, NotFoundError, RecordParseError
+from handy_alegra.domain.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    NotFoundError,
+    RecordParseError,
+)
+from handy_alegra.domain.statuses import RecordOutcome
 from handy_alegra.mapping.verdict import Verdict, unreadable
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import RecordOutcome
 from handy_alegra.store.tables import HandyRecord
 from handy_alegra.sync import lifecycle
 from handy_alegra.sync.keyed_plan import (

@@ -28,10 +28,10 @@ from datetime import datetime
 import structlog
 from sqlalchemy.orm import Session
 
-from handy_alegra.errors import ApiError
+from handy_alegra.domain.errors import ApiError
+from handy_alegra.domain.statuses import RunOutcome
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import RunOutcome
 from handy_alegra.sync.summary import RunSummary, Stopped
 
 log = structlog.get_logger("handy_alegra.sync")

@@ -32,17 +32,17 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import SalesOrder
 from handy_alegra.clients.pages import in_order
-from handy_alegra.errors import RecordParseError
-from handy_alegra.runtime import Runtime
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.domain.statuses import WORK, OrderStatus
+from handy_alegra.records.handy import SalesOrder
 from handy_alegra.store import orders as records
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import WORK, OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import lifecycle
 from handy_alegra.sync import sales_plan as plan
@@ -321,7 +321,7 @@ class SalesSync:
 
 
 def run(
-    runtime: Runtime,
+    runtime: Context,
     account: AccountConfig,
     *,
     dry_run: bool = False,

@@ -18,13 +18,13 @@ from datetime import date
 import structlog
 
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Remission
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import SalesOrder
-from handy_alegra.clients.wire import parse_record
-from handy_alegra.errors import NotFoundError, RecordParseError
+from handy_alegra.domain.errors import NotFoundError, RecordParseError
 from handy_alegra.mapping import remission as rules
 from handy_alegra.mapping.problems import Problem
+from handy_alegra.records.alegra import Remission
+from handy_alegra.records.handy import SalesOrder
+from handy_alegra.records.wire import parse_record
 from handy_alegra.sync import sales_plan as plan
 from handy_alegra.sync.sales_lookup import ClientResolver, ItemResolver
 

@@ -11,18 +11,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient, RepeatedIdentification
-from handy_alegra.clients.alegra_records import Contact, Item, Seller
-from handy_alegra.clients.drafts import ContactDraft
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import Customer
-from handy_alegra.errors import AmbiguousWriteError, NotFoundError, ValidationError
+from handy_alegra.domain.errors import AmbiguousWriteError, NotFoundError, ValidationError
 from handy_alegra.mapping import clients
 from handy_alegra.mapping.customers import CODE_PREFIX
 from handy_alegra.mapping.problems import Problem
 from handy_alegra.mapping.products import active_iva_taxes, code_problem
 from handy_alegra.mapping.remission import ItemInfo
+from handy_alegra.records.alegra import Contact, Item, Seller
+from handy_alegra.records.drafts import ContactDraft
+from handy_alegra.records.handy import Customer
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
 from handy_alegra.store.tables import Verdict

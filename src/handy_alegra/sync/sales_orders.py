@@ -16,25 +16,25 @@ from typing import Any
 
 import structlog
 
-from handy_alegra import accounts
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Remission
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import SalesOrder
-from handy_alegra.errors import (
+from handy_alegra.domain.errors import (
     AmbiguousWriteError,
     ApiError,
     NotFoundError,
     TransientError,
     ValidationError,
 )
+from handy_alegra.domain.statuses import OrderStatus
 from handy_alegra.mapping import remission as rules
 from handy_alegra.mapping import write_back
 from handy_alegra.mapping.problems import Problem
+from handy_alegra.records.alegra import Remission
+from handy_alegra.records.handy import SalesOrder
 from handy_alegra.store import orders as records
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales_plan as plan
 from handy_alegra.sync.sales_facts import Facts

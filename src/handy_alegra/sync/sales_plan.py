@@ -25,18 +25,18 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handy_alegra.clients.alegra_records import Remission
-from handy_alegra.clients.drafts import RemissionDraft
-from handy_alegra.clients.handy_records import Customer, SalesOrder
-from handy_alegra.mapping import remission as rules
-from handy_alegra.mapping.problems import Problem
-from handy_alegra.store.statuses import (
+from handy_alegra.domain.statuses import (
     FINAL,
     GOING,
     OPEN,
     UNSENT_YET,
     OrderStatus,
 )
+from handy_alegra.mapping import remission as rules
+from handy_alegra.mapping.problems import Problem
+from handy_alegra.records.alegra import Remission
+from handy_alegra.records.drafts import RemissionDraft
+from handy_alegra.records.handy import Customer, SalesOrder
 
 #: Alegra's statuses of a remission that change a decision.
 CLOSED, VOID = "closed", "void"

@@ -20,15 +20,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import Remission
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import SalesOrder
-from handy_alegra.errors import RecordParseError
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.domain.statuses import UNSENT_YET, WORK, OrderStatus
+from handy_alegra.records.alegra import Remission
+from handy_alegra.records.handy import SalesOrder
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.database import Store
-from handy_alegra.store.statuses import UNSENT_YET, WORK, OrderStatus
 from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import lifecycle
 from handy_alegra.sync import sales_plan as plan

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handy_alegra.store.statuses import RESUMABLE_OUTCOMES, OrderStatus, RunOutcome
+from handy_alegra.domain.statuses import RESUMABLE_OUTCOMES, OrderStatus, RunOutcome
 
 #: At most this many plan lines are kept on a summary (its counts still count every record).
 PLAN_LIMIT = 5000

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.runtime import Runtime
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.sync.keyed import KeyedSync, Resource
 from handy_alegra.sync.progress import Progress, Silent
 from handy_alegra.sync.summary import RunSummary
 
 
 def keyed_sync(
-    runtime: Runtime,
+    runtime: Context,
     account: AccountConfig,
     resource: Resource,
     *,
@@ -52,7 +52,7 @@ class RunOptions(TypedDict, total=False):
 
 
 def run_keyed(
-    runtime: Runtime, account: AccountConfig, resource: Resource, **options: Unpack[RunOptions]
+    runtime: Context, account: AccountConfig, resource: Resource, **options: Unpack[RunOptions]
 ) -> RunSummary:
     """One run of a keyed sync of ``resource`` for ``account``."""
     sync = keyed_sync(

@@ -12,9 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
-from handy_alegra import accounts, operators
+from handy_alegra.accounts import operators
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.vault import VaultError
 from handy_alegra.runtime import Runtime
-from handy_alegra.vault import VaultError
 from handy_alegra.web import auth, metrics, pages_account, pages_accounts, webhooks
 from handy_alegra.web.headers import SecurityHeaders
 from handy_alegra.web.render import HERE, NotFound, page, runtime, t

@@ -23,8 +23,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from handy_alegra import messages, operators
-from handy_alegra.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
+from handy_alegra import messages
+from handy_alegra.accounts import operators
+from handy_alegra.observability.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import Operator
 from handy_alegra.web.render import (

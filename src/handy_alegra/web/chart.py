@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from handy_alegra.store.statuses import RunOutcome
+from handy_alegra.domain.statuses import RunOutcome
 
 #: Bottom to top; an outcome not listed here is drawn as ``other``.
 OUTCOMES = (

@@ -19,8 +19,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
+from handy_alegra.domain.statuses import UNSENT
 from handy_alegra.runtime import Runtime
-from handy_alegra.store.statuses import UNSENT
 from handy_alegra.store.tables import Account, Alert, OrderRecord, Run, Verdict
 
 router = APIRouter()

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from handy_alegra import explain, order_actions
-from handy_alegra.accounts import AccountError
+from handy_alegra.accounts.registry import AccountError
+from handy_alegra.domain.statuses import RETRYABLE, WORK
 from handy_alegra.scheduling import slots
-from handy_alegra.store.statuses import RETRYABLE, WORK
+from handy_alegra.views import explain, order_actions
 from handy_alegra.web import auth, queries
 from handy_alegra.web.render import (
     NotFound,

@@ -10,16 +10,17 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from handy_alegra import accounts, activation
-from handy_alegra.accounts import AccountConfig, AccountError
-from handy_alegra.activation import ActivationError, Credentials
+from handy_alegra.accounts import activation
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.activation import ActivationError, Credentials
+from handy_alegra.accounts.registry import AccountConfig, AccountError
+from handy_alegra.accounts.vault import Vault, VaultError
 from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
-from handy_alegra.clients.alegra_records import PriceList
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
+from handy_alegra.records.alegra import PriceList
 from handy_alegra.scheduling import slots
-from handy_alegra.status import Health
-from handy_alegra.vault import Vault, VaultError
+from handy_alegra.views.status import Health
 from handy_alegra.web import auth, queries
 from handy_alegra.web.render import (
     account_url,

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.status import UNHEALTHY, Health, account_status, glance, last_run
-from handy_alegra.store.statuses import WAITING
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.domain.statuses import WAITING
 from handy_alegra.store.tables import Run, Slot
+from handy_alegra.views.status import UNHEALTHY, Health, account_status, glance, last_run
 from handy_alegra.web.chart import Chart, runs_per_day
 
 JOBS = ("catalog", "customers", "sales")

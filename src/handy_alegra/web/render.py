@@ -12,8 +12,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from handy_alegra import accounts, messages, reasons
-from handy_alegra.accounts import AccountConfig, AccountError
+from handy_alegra import messages
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.registry import AccountConfig, AccountError
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.runtime import Runtime
 
 HERE = Path(__file__).parent

@@ -24,7 +24,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 
-from handy_alegra.clock import Clock
+from handy_alegra.domain.clock import Clock
 
 
 @dataclass(frozen=True)

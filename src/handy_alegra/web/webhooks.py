@@ -23,11 +23,11 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from handy_alegra.accounts import token_digest
-from handy_alegra.metrics import WEBHOOK_DELIVERIES
+from handy_alegra.accounts.registry import token_digest
+from handy_alegra.observability.metrics import WEBHOOK_DELIVERIES
 from handy_alegra.runtime import Runtime
 from handy_alegra.store.tables import Account
-from handy_alegra.webhook_inbox import TOO_LARGE, record_delivery
+from handy_alegra.sync.webhook_inbox import TOO_LARGE, record_delivery
 
 router = APIRouter()
 

@@ -13,17 +13,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handy_alegra import reasons, webhook_inbox
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.scheduling import slots
-from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
-from handy_alegra.store.statuses import (
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.domain.statuses import (
     NEUTRAL_OUTCOMES,
     NOT_THROUGH,
     UNHEALTHY_OUTCOMES,
     RunOutcome,
 )
+from handy_alegra.messages import reason_texts as reasons
+from handy_alegra.scheduling import slots
+from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
 from handy_alegra.store.tables import Account, AccountLease, OrderRecord, Run, Verdict
+from handy_alegra.sync import webhook_inbox
 
 RUN_KINDS = (("catalog", DAILY), ("customers", DAILY), ("sales", SALES))
 #: The runs whose outcome makes the account's health (webhook events too: they alert).

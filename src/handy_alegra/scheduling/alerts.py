@@ -4,7 +4,7 @@ clears — by webhook (a JSON POST) and/or e-mail.
 Problems, per account (settings on the account):
 - ``runs:<kind>``: the last run of a kind crashed (a bug: one is enough), or the last
   ``alert_failed_runs`` runs of a kind all ended badly (an API outage or a crash). A run
-  stopped for a shutdown says nothing either way: it is looked past (``store/statuses.py``);
+  stopped for a shutdown says nothing either way: it is looked past (``domain/statuses.py``);
 - ``order:<id>``: an order that has not gone through for ``alert_order_minutes`` (failed,
   needs attention, or a send of unknown outcome).
 
@@ -25,20 +25,20 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handy_alegra import reasons
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.clients.wire import dumps
-from handy_alegra.http import HTTPError, build_client
-from handy_alegra.settings import Settings
-from handy_alegra.store.statuses import (
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.clients.http import HTTPError, build_client
+from handy_alegra.config.settings import Settings
+from handy_alegra.domain.statuses import (
     ALERT_AT_ONCE,
     NEUTRAL_OUTCOMES,
     NOT_THROUGH,
     UNHEALTHY_OUTCOMES,
 )
+from handy_alegra.messages import reason_texts as reasons
+from handy_alegra.records.wire import dumps
 from handy_alegra.store.tables import Alert, OrderRecord, Run
 
-log = structlog.get_logger("handy_alegra.alerts")
+log = structlog.get_logger("handy_alegra.scheduling.alerts")
 
 RUN_KINDS = ("catalog", "customers", "sales", "webhook")
 

@@ -16,8 +16,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from handy_alegra.errors import RecordParseError
-from handy_alegra.money import to_decimal
+from handy_alegra.domain.errors import RecordParseError
+from handy_alegra.domain.money import to_decimal
 
 #: Longest id, code or reference this service stores or puts in a URL.
 MAX_ID = 64

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from handy_alegra import messages, reasons
-from handy_alegra.accounts import AccountConfig
-from handy_alegra.store.statuses import OrderStatus, RecordOutcome
+from handy_alegra import messages
+from handy_alegra.accounts.registry import AccountConfig
+from handy_alegra.domain.statuses import OrderStatus, RecordOutcome
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.store.tables import HandyRecord, OrderAttempt, OrderRecord, Run, Verdict
 
 

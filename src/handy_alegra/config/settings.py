@@ -1,8 +1,8 @@
 """The deployment's settings: ONE object, ``Settings``, whose every field is an environment
 variable ``HANDY_ALEGRA_<FIELD>`` (pydantic-settings), typed, with its default and what it does.
 Read from the environment when asked (``load_settings``), never at import.
-``docs/configuration.md`` is generated from it (``python -m handy_alegra.settings --markdown``)
-and a test fails when the page is stale.
+``docs/configuration.md`` is generated from it
+(``python -m handy_alegra.config.settings --markdown``) and a test fails when the page is stale.
 
 A value that cannot be used is a ``SettingsError`` naming the variable — one line and exit
 code 2 on the command line, never a traceback.
@@ -22,7 +22,7 @@ from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from handy_alegra.clock import clock_from_env
+from handy_alegra.domain.clock import clock_from_env
 
 PREFIX = "HANDY_ALEGRA_"
 LANGS = ("es", "en")
@@ -348,16 +348,16 @@ def markdown() -> str:
         [
             "# Configuration",
             "",
-            "<!-- Generated from handy_alegra/settings.py by "
-            "`python -m handy_alegra.settings --markdown > docs/configuration.md`; "
+            "<!-- Generated from handy_alegra/config/settings.py by "
+            "`python -m handy_alegra.config.settings --markdown > docs/configuration.md`; "
             "tests/unit/test_settings.py fails when this page is stale. -->",
             "",
             "Every setting of a deployment is an environment variable, read by one object "
-            "(`handy_alegra.settings.Settings`, pydantic-settings). An empty variable counts as "
-            "unset. A value that cannot be used stops every command with one line naming the "
-            "variable and exit code 2 (for example `error: HANDY_ALEGRA_CONCURRENCY must be a "
-            "number, not 'lots'`). Account settings (price list, schedule, alerts, …) live in "
-            "the store: `accounts edit` or the dashboard (docs/accounts.md).",
+            "(`handy_alegra.config.settings.Settings`, pydantic-settings). An empty variable "
+            "counts as unset. A value that cannot be used stops every command with one line "
+            "naming the variable and exit code 2 (for example `error: HANDY_ALEGRA_CONCURRENCY "
+            "must be a number, not 'lots'`). Account settings (price list, schedule, alerts, …) "
+            "live in the store: `accounts edit` or the dashboard (docs/accounts.md).",
             "",
             "| Variable | Value | Default | What it does |",
             "|---|---|---|---|",
@@ -375,7 +375,7 @@ def markdown() -> str:
 
 def main(argv: list[str]) -> int:
     if argv != ["--markdown"]:
-        sys.stderr.write("usage: python -m handy_alegra.settings --markdown\n")
+        sys.stderr.write("usage: python -m handy_alegra.config.settings --markdown\n")
         return 2
     sys.stdout.write(markdown())
     return 0

@@ -19,12 +19,12 @@ import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import WEBHOOK_EVENTS
-from handy_alegra.clients.alegra_records import WebhookSubscription
-from handy_alegra.errors import ApiError, NotFoundError
+from handy_alegra.domain.errors import ApiError, NotFoundError
 from handy_alegra.mapping.verdict import Verdict
-from handy_alegra.runtime import Runtime
+from handy_alegra.records.alegra import WebhookSubscription
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.tables import HandyRecord, WebhookEvent
 from handy_alegra.store.tables import Verdict as VerdictRow
@@ -63,7 +63,7 @@ def pending(session: Any, account_id: int) -> int:
     )
 
 
-def ensure_subscriptions(runtime: Runtime, account: AccountConfig) -> list[str]:
+def ensure_subscriptions(runtime: Context, account: AccountConfig) -> list[str]:
     """Subscribe the account's receiver to every item and client event that is missing;
     returns the events (re-)created. Errors are logged: the next job tries again."""
     if not (account.webhook_token and account.webhook_public_url):
@@ -90,7 +90,7 @@ def ensure_subscriptions(runtime: Runtime, account: AccountConfig) -> list[str]:
 
 
 def process(
-    runtime: Runtime, account: AccountConfig, should_stop: Callable[[], bool] = lambda: False
+    runtime: Context, account: AccountConfig, should_stop: Callable[[], bool] = lambda: False
 ) -> RunSummary:
     """Sync the records the pending webhook events name, one by one."""
     store, now = runtime.store, runtime.clock.now

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from handy_alegra.money import HUNDRED, ZERO, cents
+from handy_alegra.domain.money import HUNDRED, ZERO, cents
 
 #: Alegra refuses a unit price with more decimals than this.
 MAX_PRICE_DECIMALS = 6

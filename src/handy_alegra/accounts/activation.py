@@ -12,18 +12,19 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handy_alegra import accounts, doctor
-from handy_alegra.accounts import AccountConfig, AccountError
+from handy_alegra.accounts import doctor
+from handy_alegra.accounts import registry as accounts
+from handy_alegra.accounts.context import Context
+from handy_alegra.accounts.registry import AccountConfig, AccountError
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import PriceList, Warehouse
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.clients.handy import HandyClient
-from handy_alegra.clients.handy_records import Named
-from handy_alegra.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.domain.errors import ApiError, AuthenticationError, TransientError
 from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.messages import Said
-from handy_alegra.runtime import Runtime
+from handy_alegra.records.alegra import PriceList, Warehouse
+from handy_alegra.records.handy import Named
 
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")
 T = TypeVar("T")
@@ -94,7 +95,7 @@ class Checked:
 
 
 def check(
-    runtime: Runtime,
+    runtime: Context,
     creds: Credentials,
     *,
     country: str,
@@ -149,7 +150,7 @@ def _checked(check: Callable[..., str], *args: str, **options: bool) -> str:
         raise ActivationError(exc.key, **exc.values) from None
 
 
-def _clients(runtime: Runtime, creds: Credentials) -> tuple[AlegraClient, HandyClient]:
+def _clients(runtime: Context, creds: Credentials) -> tuple[AlegraClient, HandyClient]:
     """The two API clients, once both base URLs are safe to send the tokens to."""
     insecure = runtime.settings.allow_insecure_http
     alegra_url = _checked(accounts.check_url, creds.alegra_url, "alegra", allow_insecure=insecure)
@@ -177,7 +178,7 @@ def _call(api: str, call: Callable[[], T], fix: str | None = None) -> T:
         raise ActivationError("error.api", api=api, error=str(exc)) from None
 
 
-def price_lists(runtime: Runtime, creds: Credentials) -> list[PriceList]:
+def price_lists(runtime: Context, creds: Credentials) -> list[PriceList]:
     """The company's price lists (for a drop-down), checking the Alegra credentials."""
     alegra, _ = _clients(runtime, creds)
     found = _call("Alegra", alegra.list_price_lists, "error.fix.alegra_user")
@@ -231,7 +232,7 @@ def parse_daily_at(text: str) -> str:
 
 
 def activate(
-    runtime: Runtime,
+    runtime: Context,
     name: str,
     creds: Credentials,
     *,
@@ -400,7 +401,7 @@ def settings_changes(asked: Edit, current: AccountConfig) -> dict[str, Any]:
     return changes
 
 
-def edit(runtime: Runtime, name: str, asked: Edit, *, lang: str | None = None) -> Edited:
+def edit(runtime: Context, name: str, asked: Edit, *, lang: str | None = None) -> Edited:
     """Change an account's settings: every value parsed and checked first; new credentials,
     URLs, country, price list or warehouse checked live against both APIs (``check``).
     Nothing is stored unless everything passes (``ActivationError`` says what to fix)."""

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from handy_alegra.private_files import tighten
-from handy_alegra.settings import SECRET_KEY_ENV, Settings
+from handy_alegra.config.private_files import tighten
+from handy_alegra.config.settings import SECRET_KEY_ENV, Settings
 
 
 class VaultError(Exception):

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from handy_alegra import messages
-from handy_alegra.accounts import AccountConfig
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.alegra import AlegraClient
-from handy_alegra.clients.alegra_records import PriceList, Warehouse
 from handy_alegra.clients.handy import GUESSED_LISTS, TAX_ID_KEY, HandyClient, code_segment
-from handy_alegra.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.domain.errors import ApiError, AuthenticationError, TransientError
+from handy_alegra.records.alegra import PriceList, Warehouse
 
 OK, FAILED, WARNING, SKIPPED = "ok", "failed", "warning", "skipped"
 PERSON_CATEGORIES = ("Persona jurídica", "Persona natural")

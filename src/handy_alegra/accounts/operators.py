@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from handy_alegra.accounts import AccountError
+from handy_alegra.accounts.registry import AccountError
 from handy_alegra.store.tables import Operator, OperatorSession
 
 LANGUAGES = ("es", "en")

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from handy_alegra.clients.wire import (
+from handy_alegra.domain.money import ZERO
+from handy_alegra.records.wire import (
     Flag,
     Id,
     Num,
@@ -22,7 +23,6 @@ from handy_alegra.clients.wire import (
     Record,
     Text,
 )
-from handy_alegra.money import ZERO
 
 #: ``applicationVersion`` of ``GET /company`` → ISO country code.
 COUNTRY_OF_VERSION = {

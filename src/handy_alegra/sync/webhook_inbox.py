@@ -18,8 +18,8 @@ from typing import Any
 import structlog
 from sqlalchemy import delete, select
 
-from handy_alegra import reasons
 from handy_alegra.clients.alegra import WEBHOOK_EVENTS
+from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.store.tables import WebhookEvent
 
 log = structlog.get_logger("handy_alegra.webhooks")

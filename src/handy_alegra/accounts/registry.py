@@ -18,13 +18,13 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handy_alegra import urls
+from handy_alegra.accounts.vault import Vault, VaultError
+from handy_alegra.clients import urls
 from handy_alegra.clients.alegra import CO_REGIMES
+from handy_alegra.config.settings import SECRET_KEY_ENV
 from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.messages import Refusal, Said
-from handy_alegra.settings import SECRET_KEY_ENV
 from handy_alegra.store.tables import Account
-from handy_alegra.vault import Vault, VaultError
 
 
 class AccountError(Refusal):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from handy_alegra.accounts import AccountError
+from handy_alegra.accounts.registry import AccountError
+from handy_alegra.domain.statuses import RETRYABLE, OrderStatus
 from handy_alegra.messages import Said
 from handy_alegra.store.orders import find
-from handy_alegra.store.statuses import RETRYABLE, OrderStatus
 
 
 def retry(session: Session, account_id: int, handy_id: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from handy_alegra.clients.wire import (
+from handy_alegra.records.wire import (
     Enabled,
     Flag,
     Id,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from handy_alegra import messages
-from handy_alegra.settings import LANGS
-from handy_alegra.store.statuses import RunOutcome
+from handy_alegra.config.settings import LANGS
+from handy_alegra.domain.statuses import RunOutcome
 
 __all__ = ["LANGS", "REASONS", "clip", "label", "language", "outcome_meaning", "sentence"]
 

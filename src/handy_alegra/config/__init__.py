@@ -1,0 +1,1 @@
+"""The deployment's settings (one pydantic-settings object) and its private files."""

@@ -1,0 +1,2 @@
+"""The vocabulary every layer shares, pure: money and Alegra's totals, the error tree, the
+statuses, and the injected clock."""

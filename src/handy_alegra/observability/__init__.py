@@ -1,0 +1,1 @@
+"""What an operator watches the process by: Prometheus series and structured logs."""
