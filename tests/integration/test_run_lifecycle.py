@@ -24,7 +24,7 @@ from handy_alegra.cli.common import console, print_summary
 from handy_alegra.domain.statuses import OrderStatus, RunOutcome, SlotStatus
 from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.scheduling import jobs, slots
-from handy_alegra.scheduling.schedule import SALES
+from handy_alegra.scheduling.schedule import DAILY, SALES
 from handy_alegra.simulators.seed import seed_orders
 from handy_alegra.store import sync_state as state
 from handy_alegra.store.tables import (
@@ -438,6 +438,51 @@ def test_a_stopped_sales_job_opens_no_alert_and_is_queued_again(box: Sandbox) ->
     assert again.status == SlotStatus.DONE
     assert again.summaries[0].outcome in (RunOutcome.OK, RunOutcome.PARTIAL)
     check_exactly_once(box.world, box.runtime)
+
+
+class Killed(BaseException):
+    """What a SIGKILL leaves: the process is gone part-way, nothing closes anything."""
+
+
+def test_the_runs_of_a_killed_job_are_closed_when_its_slot_is_recovered(box: Sandbox) -> None:
+    synced_company(box)
+    judged_before = count(box, Verdict)
+    asked = 0
+
+    def killed_on_the_fourth_page() -> bool:
+        nonlocal asked
+        asked += 1
+        if asked == 4:
+            raise Killed
+        return False
+
+    now = box.clock.now()
+    with box.runtime.store.session() as session:  # a worker took the slot, as jobs.execute does
+        assert slots.request_now(session, box.account.id, DAILY, now)
+        slot_id = session.scalars(select(Slot.id).where(Slot.kind == DAILY)).one()
+        assert slots.take_lease(session, box.account.id, "worker-1", DAILY, now, now + jobs.LEASE)
+        assert slots.claim(session, slot_id, "worker-1", now)
+    with pytest.raises(Killed):  # and died in the middle of the daily run
+        daily.run(box.runtime, box.account, should_stop=killed_on_the_fourth_page)
+    left = [r.id for r in runs(box) if r.outcome == RunOutcome.RUNNING]
+    assert left  # what the kill left: runs running, their scratch rows
+    assert count(box, Snapshot) + count(box, Verdict, Verdict.run_id.in_(left)) > 0
+
+    box.clock.advance((jobs.LEASE + slots.ABANDONED_AFTER).total_seconds() + 1)
+    with box.runtime.store.session() as session:
+        assert slots.recover_abandoned(session, box.clock.now()) == 1
+    closed = {r.id: r for r in runs(box) if r.id in left}
+    assert {(r.outcome, r.message, r.finished_at) for r in closed.values()} == {
+        (RunOutcome.INTERRUPTED, state.ABANDONED_MESSAGE, box.clock.now())
+    }
+    assert count(box, Snapshot) == 0
+    assert count(box, Verdict, Verdict.run_id.in_(left)) == 0  # the judging did not finish
+    assert count(box, Verdict) == judged_before  # the previous run's verdicts stand
+
+    again = jobs.execute(box.runtime, slot_id, owner="worker-2")
+    assert again.status == SlotStatus.DONE
+    assert {s.outcome for s in again.summaries} <= {RunOutcome.OK, RunOutcome.PARTIAL}
+    assert count(box, Run, Run.outcome == RunOutcome.RUNNING) == 0
 
 
 def test_stopped_runs_are_looked_past_by_alerts_and_health(box: Sandbox) -> None:

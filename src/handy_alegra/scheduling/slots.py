@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from handy_alegra.domain.statuses import SlotStatus
 from handy_alegra.scheduling.schedule import DAILY, EVENTS, KINDS, SALES, Schedule, due
+from handy_alegra.store import sync_state as state
 from handy_alegra.store.tables import Account, AccountLease, Run, Slot, WebhookEvent
 
 #: The daily job also counts a catalog run started by hand (activation, ``sync catalog``): a
@@ -130,7 +131,8 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 
 
 def recover_abandoned(session: Session, now: datetime) -> int:
-    """Running slots whose worker stopped renewing its account lease go back to the queue."""
+    """Running slots whose worker stopped renewing its account lease go back to the queue, and
+    the runs that worker left ``running`` are closed (``sync_state.close_abandoned_runs``)."""
     stale = session.execute(
         select(Slot, AccountLease)
         .outerjoin(AccountLease, AccountLease.account_id == Slot.account_id)
@@ -139,6 +141,8 @@ def recover_abandoned(session: Session, now: datetime) -> int:
     recovered = 0
     for slot, lease in stale:
         if lease is None or lease.owner != slot.owner or lease.until < now - ABANDONED_AFTER:
+            if slot.started_at is not None:
+                state.close_abandoned_runs(session, slot.account_id, slot.started_at, now)
             slot.status, slot.owner, slot.message = (
                 SlotStatus.QUEUED,
                 None,

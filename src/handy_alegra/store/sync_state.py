@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from handy_alegra.domain.statuses import RunOutcome
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.store.tables import Cursor, HandyRecord, Run, Snapshot
 from handy_alegra.store.tables import Verdict as VerdictRow
@@ -49,6 +50,45 @@ def drop_run(session: Session, run_id: int) -> None:
     run = session.get(Run, run_id)
     if run is not None:
         session.delete(run)
+
+
+#: What a run left ``running`` by a process that died (SIGKILL, out of memory, power) is
+#: closed with, once the scheduler sees that process's account lease expired.
+ABANDONED_MESSAGE = "its process ended without closing it; the next run resumes from here"
+
+
+def close_abandoned_runs(session: Session, account_id: int, since: datetime, now: datetime) -> int:
+    """Close the account's runs still ``running`` that started at or after ``since`` (when a
+    job that died took its slot) as interrupted, and drop their scratch rows: the snapshots,
+    and the verdicts of a judging that did not finish (the previous run's are still there)."""
+    runs = session.scalars(
+        select(Run).where(
+            Run.account_id == account_id,
+            Run.outcome == RunOutcome.RUNNING,
+            Run.started_at >= since,
+        )
+    ).all()
+    for run in runs:
+        run.outcome, run.finished_at = RunOutcome.INTERRUPTED, now
+        run.message = ABANDONED_MESSAGE
+        kinds = session.scalars(
+            select(VerdictRow.kind).where(VerdictRow.run_id == run.id).distinct()
+        ).all()
+        unfinished = any(
+            session.scalar(
+                select(VerdictRow.id)
+                .where(
+                    VerdictRow.account_id == account_id,
+                    VerdictRow.kind == kind,
+                    VerdictRow.run_id != run.id,
+                )
+                .limit(1)
+            )
+            is not None
+            for kind in kinds
+        )
+        drop_run_scratch(session, run.id, verdicts=unfinished)
+    return len(runs)
 
 
 def get_cursor(session: Session, account_id: int, name: str) -> datetime | None:
