@@ -30,13 +30,13 @@ from handy_alegra.clients.http import HTTPError, build_client
 from handy_alegra.config.settings import Settings
 from handy_alegra.domain.statuses import (
     ALERT_AT_ONCE,
-    NEUTRAL_OUTCOMES,
     NOT_THROUGH,
     UNHEALTHY_OUTCOMES,
 )
 from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.records.wire import dumps
-from handy_alegra.store.tables import Alert, OrderRecord, Run
+from handy_alegra.store import sync_state as state
+from handy_alegra.store.tables import Alert, OrderRecord
 
 log = structlog.get_logger("handy_alegra.scheduling.alerts")
 
@@ -92,16 +92,7 @@ def problems(
 
 def _runs_problem(session: Session, account: AccountConfig, kind: str) -> str | None:
     last = session.scalars(
-        select(Run)
-        .where(
-            Run.account_id == account.id,
-            Run.kind == kind,
-            Run.dry_run.is_(False),
-            Run.finished_at.is_not(None),
-            Run.outcome.not_in(NEUTRAL_OUTCOMES),
-        )
-        .order_by(Run.started_at.desc(), Run.id.desc())
-        .limit(max(1, account.alert_failed_runs))
+        state.telling_runs(account.id, kind).limit(max(1, account.alert_failed_runs))
     ).all()
     if not last:
         return None

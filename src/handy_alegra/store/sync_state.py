@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, union, update
+from sqlalchemy import Select, delete, insert, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handy_alegra.domain.statuses import RunOutcome
+from handy_alegra.domain.statuses import NEUTRAL_OUTCOMES, RunOutcome
 from handy_alegra.mapping.verdict import Verdict
 from handy_alegra.store.tables import Cursor, HandyRecord, Run, Snapshot
 from handy_alegra.store.tables import Verdict as VerdictRow
@@ -50,6 +50,24 @@ def drop_run(session: Session, run_id: int) -> None:
     run = session.get(Run, run_id)
     if run is not None:
         session.delete(run)
+
+
+def telling_runs(account_id: Any, kind: str) -> Select[Run]:
+    """The runs of ``kind`` that say how an account's job goes, newest first: finished, not
+    dry runs, and not stopped for a shutdown (``NEUTRAL_OUTCOMES``: looked past). Health
+    (``status``, the dashboard) reads the first; alerts read the latest few. ``account_id``
+    may be a column, for a subquery correlated with the accounts."""
+    return (
+        select(Run)
+        .where(
+            Run.account_id == account_id,
+            Run.kind == kind,
+            Run.dry_run.is_(False),
+            Run.finished_at.is_not(None),
+            Run.outcome.not_in(NEUTRAL_OUTCOMES),
+        )
+        .order_by(Run.started_at.desc(), Run.id.desc())
+    )
 
 
 #: What a run left ``running`` by a process that died (SIGKILL, out of memory, power) is

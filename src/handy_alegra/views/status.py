@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.domain.statuses import (
-    NEUTRAL_OUTCOMES,
     NOT_THROUGH,
     UNHEALTHY_OUTCOMES,
     RunOutcome,
@@ -23,6 +22,7 @@ from handy_alegra.domain.statuses import (
 from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.scheduling import slots
 from handy_alegra.scheduling.schedule import DAILY, SALES, Schedule, next_run
+from handy_alegra.store import sync_state as state
 from handy_alegra.store.tables import Account, AccountLease, OrderRecord, Run, Verdict
 from handy_alegra.sync import webhook_inbox
 
@@ -93,15 +93,8 @@ def glance(
 
     def last_outcome(kind: str) -> Any:
         return (
-            select(Run.outcome)
-            .where(
-                Run.account_id == Account.id,
-                Run.kind == kind,
-                Run.dry_run.is_(False),
-                Run.finished_at.is_not(None),
-                Run.outcome.not_in(NEUTRAL_OUTCOMES),
-            )
-            .order_by(Run.started_at.desc(), Run.id.desc())
+            state.telling_runs(Account.id, kind)
+            .with_only_columns(Run.outcome)
             .limit(1)
             .correlate(Account)
             .scalar_subquery()
@@ -177,16 +170,7 @@ def telling_outcome(session: Session, account_id: int, kind: str) -> str | None:
     """The outcome of the latest finished run of ``kind`` that says something of the account's
     health: runs stopped for a shutdown (or still running) are looked past."""
     return session.scalar(
-        select(Run.outcome)
-        .where(
-            Run.account_id == account_id,
-            Run.kind == kind,
-            Run.dry_run.is_(False),
-            Run.finished_at.is_not(None),
-            Run.outcome.not_in(NEUTRAL_OUTCOMES),
-        )
-        .order_by(Run.started_at.desc(), Run.id.desc())
-        .limit(1)
+        state.telling_runs(account_id, kind).with_only_columns(Run.outcome).limit(1)
     )
 
 
