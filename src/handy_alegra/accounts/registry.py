@@ -37,10 +37,6 @@ COUNTRIES = ("MX", "CO")
 #: An account name: 1 to 64 characters, ASCII letters, digits, ``.``, ``_`` and ``-``,
 #: starting with a letter or a digit (it appears in commands, URLs and logs as it is).
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-NAME_RULE = (
-    "1 to 64 characters: letters without accents, digits, '.', '_' or '-', starting with a "
-    "letter or a digit"
-)  # the --help of `accounts add` (help texts are English); refusals: error.account_name_rule
 
 
 def check_name(name: str) -> str:

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from handy_alegra.config.settings import LANGS, SettingsError, load_settings
-from handy_alegra.messages import cli, errors, reasons, views, web, words
+from handy_alegra.messages import cli, cli_help, errors, reasons, views, web, words
 
 DEFAULT = "es"
 
 MESSAGES: dict[str, tuple[str, str]] = {}
-for _part in (reasons, words, views, cli, errors, web):
+for _part in (reasons, words, views, cli, cli_help, errors, web):
     _clash = set(MESSAGES) & set(_part.TEXTS)
     assert not _clash, f"keys defined twice: {sorted(_clash)}"
     MESSAGES.update(_part.TEXTS)
