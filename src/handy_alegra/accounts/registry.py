@@ -292,13 +292,14 @@ def check_key(session: Session, vault: Vault) -> None:
         except VaultError:
             failing.append(name)
     if failing:
-        shown = ", ".join(failing[:5]) + (
-            f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-        )
+        names = ", ".join(failing[:5])
+        shown = Said("error.vault.and_more", shown=names, count=len(failing) - 5)
         raise VaultError(
-            f"the stored secrets of {len(failing)} account(s) ({shown}) cannot be decrypted with "
-            f"{vault.source}: it is not the key they were stored with; set {SECRET_KEY_ENV} to "
-            "that key (docs/accounts.md)"
+            "error.vault.wrong_key_accounts",
+            count=len(failing),
+            shown=shown if len(failing) > 5 else names,
+            source=vault.source,
+            env=SECRET_KEY_ENV,
         )
 
 
