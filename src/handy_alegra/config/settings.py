@@ -186,7 +186,8 @@ class Settings(BaseSettings):
     lang: Annotated[Literal["es", "en"], BeforeValidator(_language)] = setting(
         "es",
         kind="es or en",
-        what="The language of the command line's output and of alerts (the dashboard's is "
+        what="The language of the command line's output, its `--help` and its errors, and of "
+        "alerts (the dashboard's is "
         "each operator's). The locale (`LANG`) is not read: servers' locales rarely say "
         "who reads the output.",
     )
@@ -388,9 +389,12 @@ def markdown() -> str:
             "Every setting of a deployment is an environment variable, read by one object "
             "(`handy_alegra.config.settings.Settings`, pydantic-settings). An empty variable "
             "counts as unset. A value that cannot be used stops every command with one line "
-            "naming the variable and exit code 2 (for example `error: HANDY_ALEGRA_CONCURRENCY "
-            "must be a number, not 'lots'`). Account settings (price list, schedule, alerts, …) "
-            "live in the store: `accounts edit` or the dashboard (docs/accounts.md).",
+            "naming the variable and exit code 2, in the command line's language (for example "
+            "`error: HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'`, or with "
+            "`HANDY_ALEGRA_LANG=en` `error: HANDY_ALEGRA_CONCURRENCY must be a number, not "
+            "'lots'`; a malformed `HANDY_ALEGRA_LANG` is reported in Spanish). Account "
+            "settings (price list, schedule, alerts, …) live in the store: `accounts edit` "
+            "or the dashboard (docs/accounts.md).",
             "",
             "| Variable | Value | Default | What it does |",
             "|---|---|---|---|",
