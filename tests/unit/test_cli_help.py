@@ -130,7 +130,7 @@ def test_a_sentence_the_catalog_does_not_know_stays_as_click_said_it() -> None:
     assert usage_text("Missing argument 'X'.", "es") == "Falta el argumento 'X'."
 
 
-def test_help_with_a_malformed_language_is_spanish_and_a_command_says_one_line() -> None:
+def test_help_with_a_malformed_language_is_spanish() -> None:
     result = CliRunner().invoke(app, ["--help"], env={"HANDY_ALEGRA_LANG": "fr"})
     assert result.exit_code == 0
     assert "Muestra esta ayuda y termina." in result.output
