@@ -1,6 +1,7 @@
 """A store or a key that cannot be used, as an operator meets it: the real command line in a
 process prints one line (what, where, what to do) and exits 2 — no traceback unless
-``--debug``; ``serve`` with a wrong key refuses to start."""
+``--debug``; ``serve`` with a wrong key refuses to start. The line is Spanish by default and
+English with ``HANDY_ALEGRA_LANG=en``."""
 
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
 def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "HANDY_ALEGRA_HOME": str(home), **env}
-    for name in ("HANDY_ALEGRA_DATABASE_URL", "HANDY_ALEGRA_SECRET_KEY", "HANDY_ALEGRA_DEBUG"):
+    for name in (
+        "HANDY_ALEGRA_DATABASE_URL",
+        "HANDY_ALEGRA_SECRET_KEY",
+        "HANDY_ALEGRA_DEBUG",
+        "HANDY_ALEGRA_LANG",
+    ):
         if name not in env:
             environment.pop(name, None)
     return subprocess.run(
@@ -51,8 +57,10 @@ def test_a_corrupt_sqlite_file_is_one_line(tmp_path: Path) -> None:
     store = tmp_path / "handy-alegra.sqlite3"
     store.write_bytes(b"this is not a database, it is a shopping list\n" * 100)
     store.chmod(0o600)
-    line = one_line(run(tmp_path, "status"), str(store), "damaged", "backup")
+    line = one_line(run(tmp_path, "status"), str(store), "dañado", "respaldo")
     assert "shopping" not in line
+    english = run(tmp_path, "status", HANDY_ALEGRA_LANG="en")
+    one_line(english, str(store), "damaged", "backup")
     debug = run(tmp_path, "--debug", "status")
     assert debug.returncode != 0
     assert "Traceback" in debug.stderr  # --debug shows where it failed
@@ -61,7 +69,7 @@ def test_a_corrupt_sqlite_file_is_one_line(tmp_path: Path) -> None:
 def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path: Path) -> None:
     url = "postgresql://handy:s3cr3t-pw@127.0.0.1:1/handy"  # nothing listens on port 1
     line = one_line(
-        run(tmp_path, "accounts", "list", HANDY_ALEGRA_DATABASE_URL=url),
+        run(tmp_path, "accounts", "list", HANDY_ALEGRA_DATABASE_URL=url, HANDY_ALEGRA_LANG="en"),
         "cannot connect",
         "127.0.0.1:1/handy",
         "HANDY_ALEGRA_DATABASE_URL",
@@ -70,16 +78,19 @@ def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("url", "lang", "expected"),
     [
-        ("not a url at all", "is not a database URL"),
-        ("postgresql://handy:pw@db:port/handy", "is not a database URL"),
-        ("mysql://handy@db/handy", "unsupported database"),
+        ("not a url at all", "es", "no es una URL de base de datos"),
+        ("postgresql://handy:pw@db:port/handy", "en", "is not a database URL"),
+        ("mysql://handy@db/handy", "es", "nombra una base de datos no admitida"),
+        ("mysql://handy@db/handy", "en", "unsupported database"),
     ],
 )
-def test_a_malformed_database_url_is_one_line(tmp_path: Path, url: str, expected: str) -> None:
+def test_a_malformed_database_url_is_one_line(
+    tmp_path: Path, url: str, lang: str, expected: str
+) -> None:
     line = one_line(
-        run(tmp_path, "operators", "list", HANDY_ALEGRA_DATABASE_URL=url),
+        run(tmp_path, "operators", "list", HANDY_ALEGRA_DATABASE_URL=url, HANDY_ALEGRA_LANG=lang),
         expected,
         "HANDY_ALEGRA_DATABASE_URL",
     )
@@ -89,7 +100,7 @@ def test_a_malformed_database_url_is_one_line(tmp_path: Path, url: str, expected
 def test_a_sqlite_url_into_a_missing_folder_is_an_error_not_a_new_store(tmp_path: Path) -> None:
     folder = tmp_path / "nonexistent" / "dir"
     url = f"sqlite:///{folder / 'x.sqlite3'}"
-    one_line(run(tmp_path, "status", HANDY_ALEGRA_DATABASE_URL=url), str(folder), "does not exist")
+    one_line(run(tmp_path, "status", HANDY_ALEGRA_DATABASE_URL=url), str(folder), "no existe")
     assert not folder.parent.exists()
 
 
@@ -106,12 +117,17 @@ def test_a_wrong_or_malformed_secret_key_is_one_line(tmp_path: Path) -> None:
     other = Fernet.generate_key().decode()
     one_line(
         run(tmp_path, "accounts", "list", HANDY_ALEGRA_SECRET_KEY=other),
+        "no se pueden descifrar",
+        "HANDY_ALEGRA_SECRET_KEY",
+    )
+    one_line(
+        run(tmp_path, "accounts", "list", HANDY_ALEGRA_SECRET_KEY=other, HANDY_ALEGRA_LANG="en"),
         "cannot be decrypted",
         "HANDY_ALEGRA_SECRET_KEY",
     )
     one_line(
         run(tmp_path, "accounts", "list", HANDY_ALEGRA_SECRET_KEY="not-a-fernet-key"),
-        "not a valid Fernet key",
+        "no es una llave Fernet válida",
     )
 
 
@@ -122,7 +138,7 @@ def test_serve_with_a_wrong_key_refuses_to_start(tmp_path: Path) -> None:
             tmp_path, "serve", "--port", "0", HANDY_ALEGRA_SECRET_KEY=Fernet.generate_key().decode()
         ),
         "acme",
-        "cannot be decrypted",
+        "no se pueden descifrar",
     )
     # with the right key the same store opens (the check is not what fails)
     listed = run(tmp_path, "accounts", "list", "--json", HANDY_ALEGRA_SECRET_KEY=key)
@@ -130,8 +146,20 @@ def test_serve_with_a_wrong_key_refuses_to_start(tmp_path: Path) -> None:
     assert '"name": "acme"' in listed.stdout
 
 
-def test_a_malformed_setting_is_one_line(tmp_path: Path) -> None:
-    one_line(
-        run(tmp_path, "status", HANDY_ALEGRA_CONCURRENCY="lots"),
-        "HANDY_ALEGRA_CONCURRENCY must be a number",
-    )
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({}, "error: HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'"),
+        (
+            {"HANDY_ALEGRA_LANG": "en"},
+            "error: HANDY_ALEGRA_CONCURRENCY must be a number, not 'lots'",
+        ),
+        (  # the language itself malformed: said in Spanish
+            {"HANDY_ALEGRA_LANG": "klingon"},
+            "error: HANDY_ALEGRA_LANG debe ser es o en, no 'klingon'; "
+            "HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'",
+        ),
+    ],
+)
+def test_a_malformed_setting_is_one_line(tmp_path: Path, env: dict[str, str], line: str) -> None:
+    assert one_line(run(tmp_path, "status", HANDY_ALEGRA_CONCURRENCY="lots", **env)) == line

@@ -54,7 +54,7 @@ def evaluate(rt: Runtime, outbox: Outbox, **scope: tuple[str, ...]) -> list[aler
 
 
 def test_failed_runs_alert_fires_once_and_clears_once(
-    setup: tuple[World, Runtime], clock: ManualClock
+    setup: tuple[World, Runtime], clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world, rt = setup
     outbox = Outbox()
@@ -67,8 +67,15 @@ def test_failed_runs_alert_fires_once_and_clears_once(
     sales(rt)
     (opened,) = evaluate(rt, outbox)
     assert (opened.key, opened.state) == ("runs:sales", "open")
-    assert "the last 3 sales runs failed" in outbox.posts[0]["message"]
+    assert "acme: las últimas 3 ejecuciones de Ventas fallaron" in outbox.posts[0]["message"]
     assert outbox.mails == [("admin@acme.mx", "[handy-alegra] acme: runs:sales abierto")]
+    assert set(outbox.posts[0]) == {"account", "problem", "state", "message", "at"}
+    assert (outbox.posts[0]["problem"], outbox.posts[0]["state"]) == ("runs:sales", "open")
+    with rt.store.session() as session, monkeypatch.context() as english:
+        english.setenv("HANDY_ALEGRA_LANG", "en")  # the lang setting says what people read
+        account = accounts.load(session, rt.vault, "acme")
+        found = alerts.problems(session, account, clock.now(), ("sales",))
+        assert found["runs:sales"].startswith("acme: the last 3 Sales runs failed; ")
     with rt.store.session() as session:  # after a daily job only its kinds are judged:
         account = accounts.load(session, rt.vault, "acme")  # the sales alert stays open
         assert alerts.evaluate(session, account, clock.now(), ("catalog", "customers")) == []

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import inspect, select
 from typer.testing import CliRunner
 
+from handy_alegra import messages
 from handy_alegra.accounts.vault import Vault
 from handy_alegra.cli import app
 from handy_alegra.config.settings import Settings, SettingsError, load_settings
@@ -139,8 +140,11 @@ def test_the_retention_period_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv("HANDY_ALEGRA_RETENTION_DAYS", text)
         assert load_settings().retention_days == days
     monkeypatch.setenv("HANDY_ALEGRA_RETENTION_DAYS", "90d")
-    with pytest.raises(SettingsError, match="HANDY_ALEGRA_RETENTION_DAYS must be a number"):
+    with pytest.raises(SettingsError) as caught:
         load_settings()
+    assert messages.settings_problems(caught.value, "en").startswith(
+        "HANDY_ALEGRA_RETENTION_DAYS must be a number"
+    )
 
 
 def test_db_prune_by_hand(store: Store, database_url: str, tmp_path: Path) -> None:
@@ -163,7 +167,7 @@ def test_db_prune_by_hand(store: Store, database_url: str, tmp_path: Path) -> No
 def test_a_bad_retention_setting_stops_the_service_with_one_line(tmp_path: Path) -> None:
     one_line(
         run(tmp_path, "run", "--once", HANDY_ALEGRA_RETENTION_DAYS="ninety"),
-        "HANDY_ALEGRA_RETENTION_DAYS must be a number, not 'ninety'",
+        "HANDY_ALEGRA_RETENTION_DAYS debe ser un número, no 'ninety'",
     )
 
 

@@ -402,7 +402,7 @@ def test_a_crashed_sales_cycle_opens_an_alert_and_the_account_is_unhealthy(
     }
     # one crash is enough (alert_failed_runs is 3): a bug does not heal by waiting
     assert open_alerts(box) == {
-        "runs:sales": "acme: the last sales run crashed (a bug in handy-alegra); "
+        "runs:sales": "acme: la última ejecución de Ventas se cayó (un error de handy-alegra); "
         "KeyError: 'customer'"
     }
     assert health(box) == "bad"

@@ -17,6 +17,7 @@ from handy_alegra.messages import MESSAGES, Refusal, Said
 NAMESPACES = {
     "reason", "outcome_meaning", "cli", "web", "explain", "order_status", "doctor", "attempt",
     "error", "warning", "kind", "outcome", "count", "order", "health", "state", "col", "lang",
+    "help", "alert",
 }  # fmt: skip
 #: Words that only the English output uses, and only the Spanish (headings, table rows, the
 #: explanations' furniture), as whole words.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from handy_alegra import messages
 from handy_alegra.config import settings as settings_module
 from handy_alegra.config.settings import Settings, SettingsError, env_name, load_settings, markdown
 
@@ -48,28 +49,64 @@ def test_only_the_settings_module_reads_the_environment() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "line"),
+    ("name", "value", "spanish", "english"),
     [
-        ("CONCURRENCY", "lots", "HANDY_ALEGRA_CONCURRENCY must be a number, not 'lots'"),
-        ("CONCURRENCY", "0", "HANDY_ALEGRA_CONCURRENCY must be a number of at least 1, not '0'"),
-        ("HTTP_TIMEOUT", "-1", "HANDY_ALEGRA_HTTP_TIMEOUT must be a number of at least 0.001"),
-        ("RATE_WINDOW_SCALE", "inf", "HANDY_ALEGRA_RATE_WINDOW_SCALE must be a number of at"),
-        ("LANG", "fr", "HANDY_ALEGRA_LANG must be es or en, not 'fr'"),
-        ("ALLOW_INSECURE_HTTP", "maybe", "HANDY_ALEGRA_ALLOW_INSECURE_HTTP must be true or false"),
-        ("CLOCK", "fast", "HANDY_ALEGRA_CLOCK must be scaled:<epoch>:<iso>:<scale>"),
-        ("LOG_LEVEL", "loud", "HANDY_ALEGRA_LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
-        ("SESSION_IDLE_MINUTES", "0", "HANDY_ALEGRA_SESSION_IDLE_MINUTES must be a whole number"),
-        ("SMTP_PORT", "smtp", "HANDY_ALEGRA_SMTP_PORT must be a whole number from 1 to 65535"),
+        ("CONCURRENCY", "lots", "HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'",
+         "HANDY_ALEGRA_CONCURRENCY must be a number, not 'lots'"),
+        ("CONCURRENCY", "0", "HANDY_ALEGRA_CONCURRENCY debe ser un número de al menos 1, no '0'",
+         "HANDY_ALEGRA_CONCURRENCY must be a number of at least 1, not '0'"),
+        ("HTTP_TIMEOUT", "-1", "HANDY_ALEGRA_HTTP_TIMEOUT debe ser un número de al menos 0.001",
+         "HANDY_ALEGRA_HTTP_TIMEOUT must be a number of at least 0.001"),
+        ("RATE_WINDOW_SCALE", "inf", "HANDY_ALEGRA_RATE_WINDOW_SCALE debe ser un número de al",
+         "HANDY_ALEGRA_RATE_WINDOW_SCALE must be a number of at"),
+        ("LANG", "fr", "HANDY_ALEGRA_LANG debe ser es o en, no 'fr'",
+         "HANDY_ALEGRA_LANG must be es or en, not 'fr'"),
+        ("ALLOW_INSECURE_HTTP", "maybe", "HANDY_ALEGRA_ALLOW_INSECURE_HTTP debe ser true o false",
+         "HANDY_ALEGRA_ALLOW_INSECURE_HTTP must be true or false"),
+        ("CLOCK", "fast", "HANDY_ALEGRA_CLOCK debe tener la forma scaled:<epoch>:<iso>:<scale>",
+         "HANDY_ALEGRA_CLOCK must be scaled:<epoch>:<iso>:<scale>"),
+        ("LOG_LEVEL", "loud", "HANDY_ALEGRA_LOG_LEVEL debe ser uno de DEBUG, INFO, WARNING",
+         "HANDY_ALEGRA_LOG_LEVEL must be one of DEBUG, INFO, WARNING"),
+        ("SESSION_IDLE_MINUTES", "0", "HANDY_ALEGRA_SESSION_IDLE_MINUTES debe ser un número entero",
+         "HANDY_ALEGRA_SESSION_IDLE_MINUTES must be a whole number"),
+        ("SMTP_PORT", "smtp", "HANDY_ALEGRA_SMTP_PORT debe ser un número entero de 1 a 65535",
+         "HANDY_ALEGRA_SMTP_PORT must be a whole number from 1 to 65535"),
     ],
-)
+)  # fmt: skip
 def test_a_malformed_value_is_one_line_naming_the_variable(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str, line: str
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, spanish: str, english: str
 ) -> None:
+    monkeypatch.delenv("HANDY_ALEGRA_LANG", raising=False)
     monkeypatch.setenv(f"HANDY_ALEGRA_{name}", value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
-    assert str(caught.value).startswith(line)
-    assert "\n" not in str(caught.value)
+    for lang, line in (("es", spanish), ("en", english)):
+        said = messages.settings_problems(caught.value, lang)
+        assert said.startswith(line)
+        assert "\n" not in said
+    assert messages.settings_problems(caught.value).startswith(spanish)  # what the setting asks
+
+
+def test_the_line_is_in_the_language_asked_for_when_that_can_be_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDY_ALEGRA_CONCURRENCY", "lots")
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "en")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lang == "en"
+    assert messages.settings_problems(caught.value) == (
+        "HANDY_ALEGRA_CONCURRENCY must be a number, not 'lots'"
+    )
+    assert messages.text("cli.error") == "error"
+    monkeypatch.setenv("HANDY_ALEGRA_LANG", "fr")  # the language itself malformed: Spanish
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lang == "es"
+    assert messages.settings_problems(caught.value) == (
+        "HANDY_ALEGRA_LANG debe ser es o en, no 'fr'; "
+        "HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'"
+    )
 
 
 def test_values_are_read_as_the_command_line_always_read_them(

@@ -37,10 +37,6 @@ COUNTRIES = ("MX", "CO")
 #: An account name: 1 to 64 characters, ASCII letters, digits, ``.``, ``_`` and ``-``,
 #: starting with a letter or a digit (it appears in commands, URLs and logs as it is).
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-NAME_RULE = (
-    "1 to 64 characters: letters without accents, digits, '.', '_' or '-', starting with a "
-    "letter or a digit"
-)  # the --help of `accounts add` (help texts are English); refusals: error.account_name_rule
 
 
 def check_name(name: str) -> str:
@@ -296,13 +292,14 @@ def check_key(session: Session, vault: Vault) -> None:
         except VaultError:
             failing.append(name)
     if failing:
-        shown = ", ".join(failing[:5]) + (
-            f" and {len(failing) - 5} more" if len(failing) > 5 else ""
-        )
+        names = ", ".join(failing[:5])
+        shown = Said("error.vault.and_more", shown=names, count=len(failing) - 5)
         raise VaultError(
-            f"the stored secrets of {len(failing)} account(s) ({shown}) cannot be decrypted with "
-            f"{vault.source}: it is not the key they were stored with; set {SECRET_KEY_ENV} to "
-            "that key (docs/accounts.md)"
+            "error.vault.wrong_key_accounts",
+            count=len(failing),
+            shown=shown if len(failing) > 5 else names,
+            source=vault.source,
+            env=SECRET_KEY_ENV,
         )
 
 

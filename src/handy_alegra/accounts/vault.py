@@ -16,25 +16,23 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from handy_alegra.config.private_files import tighten
 from handy_alegra.config.settings import SECRET_KEY_ENV, Settings
+from handy_alegra.messages import Said, SaidError
 
 
-class VaultError(Exception):
-    pass
+class VaultError(SaidError):
+    """The key cannot open the stored secrets, or is no key (``error.vault.*``)."""
 
 
 class Vault:
-    def __init__(self, keys: list[bytes], source: str = SECRET_KEY_ENV) -> None:
+    def __init__(self, keys: list[bytes], source: str | Said = SECRET_KEY_ENV) -> None:
         """``source``: where the keys came from, named in error messages."""
         self.source = source
         if not keys:
-            raise VaultError(f"{source} holds no encryption key")
+            raise VaultError("error.vault.no_key", source=source)
         try:
             self._fernet = MultiFernet([Fernet(k) for k in keys])
         except ValueError:
-            raise VaultError(
-                f"{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); "
-                "make one with `handy-alegra secrets generate-key`"
-            ) from None
+            raise VaultError("error.vault.not_fernet", source=source) from None
 
     def __repr__(self) -> str:
         return "Vault(***)"
@@ -45,7 +43,8 @@ class Vault:
             given = settings.secret_key.get_secret_value()
             keys = [k.strip().encode() for k in given.split(",") if k.strip()]
             return cls(keys)
-        return cls([_key_file(settings.key_file)], f"the key file {settings.key_file}")
+        source = Said("error.vault.key_file", path=settings.key_file)
+        return cls([_key_file(settings.key_file)], source)
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -55,8 +54,7 @@ class Vault:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
             raise VaultError(
-                f"the stored secrets cannot be decrypted with {self.source}: it is not the key "
-                f"they were stored with; set {SECRET_KEY_ENV} to that key (docs/accounts.md)"
+                "error.vault.wrong_key", source=self.source, env=SECRET_KEY_ENV
             ) from None
 
     def rotate(self, ciphertext: str) -> str:
@@ -64,7 +62,7 @@ class Vault:
         try:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken:
-            raise VaultError("a stored secret cannot be decrypted for rotation") from None
+            raise VaultError("error.vault.rotation") from None
 
 
 def _key_file(path: Path) -> bytes:
@@ -87,4 +85,4 @@ def _key_file(path: Path) -> bytes:
     try:
         return path.read_bytes().strip()
     except OSError as exc:
-        raise VaultError(f"cannot read the key file {path}: {exc.strerror}") from None
+        raise VaultError("error.vault.unreadable", path=path, reason=exc.strerror) from None

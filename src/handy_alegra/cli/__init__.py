@@ -1,5 +1,6 @@
 """The ``handy-alegra`` command line. Each command group lives in its own module and stays
-thin: parse options, call one service, render the result."""
+thin: parse options, call one service, render the result. Every help text is in the catalog
+(``messages/cli_help.py``), filled in when the command line starts (``cli/help.py``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import typer
 
 from handy_alegra import __version__
 from handy_alegra.cli import common
+from handy_alegra.cli.help import Localized
 from handy_alegra.config.settings import LOG_LEVELS, load_settings
 from handy_alegra.observability import logs
 
 app = typer.Typer(
     name="handy-alegra",
-    help="Keeps Handy and Alegra in step: catalog and customers to Handy, sales to Alegra.",
+    cls=Localized,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -28,21 +30,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-    log_level: str | None = typer.Option(
-        None,
-        help="DEBUG, INFO, WARNING or ERROR (default: HANDY_ALEGRA_LOG_LEVEL, else WARNING).",
-    ),
-    log_json: bool = typer.Option(
-        False, "--log-json", help="Write logs as JSON lines, for services (HANDY_ALEGRA_LOG_JSON)."
-    ),
-    debug: bool = typer.Option(
-        False, "--debug", help="Show tracebacks of failures (HANDY_ALEGRA_DEBUG)."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True),
+    log_level: str | None = typer.Option(None),
+    log_json: bool = typer.Option(False, "--log-json"),
+    debug: bool = typer.Option(False, "--debug"),
 ) -> None:
-    """handy-alegra: Handy ⇄ Alegra integration service. Settings: docs/configuration.md."""
+    # the root callback; its help is help.root
     settings = load_settings()  # a malformed variable stops every command here, in one line
     logs.configure(
         json=log_json or settings.log_json, level=_log_level(log_level, settings.log_level)
@@ -54,7 +47,10 @@ def _log_level(given: str | None, configured: str) -> str:
     if given is None:
         return configured
     if given.strip().upper() not in LOG_LEVELS:
-        raise typer.BadParameter(f"use one of {', '.join(LOG_LEVELS)}", param_hint="--log-level")
+        raise typer.BadParameter(
+            common.say("help.usage.log_level", levels=", ".join(LOG_LEVELS)),
+            param_hint="--log-level",
+        )
     return given.strip().upper()
 
 

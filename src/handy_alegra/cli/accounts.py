@@ -21,14 +21,13 @@ from handy_alegra.cli.common import (
     say,
     warn,
 )
-from handy_alegra.clients.alegra import CO_REGIMES
 from handy_alegra.clients.alegra import DEFAULT_BASE_URL as ALEGRA_URL
 from handy_alegra.clients.handy import DEFAULT_BASE_URL as HANDY_URL
 from handy_alegra.config.settings import load_settings
 from handy_alegra.mapping.clients import DEFAULT_REGIME
 from handy_alegra.sync import daily
 
-group = typer.Typer(help="Activate companies and manage their settings.", no_args_is_help=True)
+group = typer.Typer(no_args_is_help=True)
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -42,57 +41,24 @@ def _ask(what: str) -> str:
 @group.command("add")
 def add(
     ctx: typer.Context,
-    name: str = typer.Argument(
-        ..., help=f"A short name for the company (used in every command): {accounts.NAME_RULE}."
-    ),
-    country: str = typer.Option(..., help="MX or CO."),
-    alegra_email: str = typer.Option(..., help="The Alegra user (e-mail) of the API token."),
-    alegra_token: str | None = typer.Option(
-        None, help="Alegra API token (or env HANDY_ALEGRA_ALEGRA_TOKEN, or asked)."
-    ),
-    handy_token: str | None = typer.Option(
-        None, help="Handy API token (or env HANDY_ALEGRA_HANDY_TOKEN, or asked)."
-    ),
-    price_list: str = typer.Option(
-        ..., help="Alegra price list for Handy's price: id or exact name."
-    ),
-    all_items: bool = typer.Option(
-        False, "--all-items", help="Sync every item, not only inventoriable ones."
-    ),
-    alegra_url: str = typer.Option(
-        ALEGRA_URL, help="Alegra API base, up to /api/v1 (https; http only to loopback)."
-    ),
-    handy_url: str = typer.Option(
-        HANDY_URL, help="Handy API base, up to /api/v2 (https; http only to loopback)."
-    ),
-    timezone: str = typer.Option("America/Mexico_City", help="The company's time zone (IANA)."),
-    colombia_default_nit: str = typer.Option(
-        "222222222", help="NIT for Colombian clients without one."
-    ),
-    colombia_regime: str = typer.Option(
-        DEFAULT_REGIME, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
-    ),
-    sales_since: str | None = typer.Option(
-        None, help="Send orders created from this ISO date-time on (default: now)."
-    ),
-    warehouse: str | None = typer.Option(
-        None, help="Alegra warehouse (id or name) remissions take goods from."
-    ),
-    daily_at: str = typer.Option(
-        "03:00", help="Local time of the daily catalog and customer sync."
-    ),
-    sales_every: int = typer.Option(10, help="Minutes between sales cycles."),
-    no_initial_sync: bool = typer.Option(
-        False, "--no-initial-sync", help="Do not run the first catalog and customer sync."
-    ),
+    name: str = typer.Argument(...),
+    country: str = typer.Option(...),
+    alegra_email: str = typer.Option(...),
+    alegra_token: str | None = typer.Option(None),
+    handy_token: str | None = typer.Option(None),
+    price_list: str = typer.Option(...),
+    all_items: bool = typer.Option(False, "--all-items"),
+    alegra_url: str = typer.Option(ALEGRA_URL),
+    handy_url: str = typer.Option(HANDY_URL),
+    timezone: str = typer.Option("America/Mexico_City"),
+    colombia_default_nit: str = typer.Option("222222222"),
+    colombia_regime: str = typer.Option(DEFAULT_REGIME),
+    sales_since: str | None = typer.Option(None),
+    warehouse: str | None = typer.Option(None),
+    daily_at: str = typer.Option("03:00"),
+    sales_every: int = typer.Option(10),
+    no_initial_sync: bool = typer.Option(False, "--no-initial-sync"),
 ) -> None:
-    """Activate a company: check both credentials, the price list and (Colombia) Handy's
-    person categories; store the account with its tokens encrypted; run the first sync.
-
-    Example:
-
-        handy-alegra accounts add acme --country MX --alegra-email a@acme.mx --price-list Mayoreo
-    """
     rt = runtime(ctx)
     given = load_settings()
     creds = Credentials.given(
@@ -144,7 +110,6 @@ def add(
 
 @group.command("list")
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """List the accounts (no secrets)."""
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         rows = [a.public() for a in accounts.load_all(session, rt.vault)]
@@ -167,7 +132,6 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
 
 @group.command("show")
 def show(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Show one account's settings (never its tokens)."""
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         data = accounts.load(session, rt.vault, name).public()
@@ -184,46 +148,27 @@ def edit(
     ctx: typer.Context,
     name: str,
     alegra_email: str | None = typer.Option(None),
-    alegra_token: str | None = typer.Option(
-        None, help="New Alegra token (or env HANDY_ALEGRA_ALEGRA_TOKEN)."
-    ),
-    handy_token: str | None = typer.Option(
-        None, help="New Handy token (or env HANDY_ALEGRA_HANDY_TOKEN)."
-    ),
-    price_list: str | None = typer.Option(None, help="Id or exact name."),
+    alegra_token: str | None = typer.Option(None),
+    handy_token: str | None = typer.Option(None),
+    price_list: str | None = typer.Option(None),
     all_items: bool | None = typer.Option(None, "--all-items/--inventoriable-only"),
     alegra_url: str | None = typer.Option(None),
     handy_url: str | None = typer.Option(None),
     country: str | None = typer.Option(None),
     timezone: str | None = typer.Option(None),
     colombia_default_nit: str | None = typer.Option(None),
-    colombia_regime: str | None = typer.Option(
-        None, help=f"Regime of new Colombian clients: {', '.join(CO_REGIMES)}."
-    ),
-    default_zone: str | None = typer.Option(None, help="Zone for customers without a seller."),
-    default_family: str | None = typer.Option(None, help="Family for items without a category."),
-    warehouse: str | None = typer.Option(None, help="Id or name."),
+    colombia_regime: str | None = typer.Option(None),
+    default_zone: str | None = typer.Option(None),
+    default_family: str | None = typer.Option(None),
+    warehouse: str | None = typer.Option(None),
     sales_since: str | None = typer.Option(None),
-    daily_at: str | None = typer.Option(None, help="HH:MM, local."),
-    sales_every: str | None = typer.Option(None, help="Minutes (a whole number, at least 1)."),
-    alert_after_failed_runs: str | None = typer.Option(
-        None, help="Alert after N failed runs in a row."
-    ),
-    alert_order_minutes: str | None = typer.Option(
-        None, help="Alert when an order is stuck this long."
-    ),
-    alert_webhook_url: str | None = typer.Option(None, help="POST alerts here (JSON); '' to stop."),
-    alert_email: str | None = typer.Option(
-        None, help="E-mail alerts here (SMTP settings: docs); '' to stop."
-    ),
+    daily_at: str | None = typer.Option(None),
+    sales_every: str | None = typer.Option(None),
+    alert_after_failed_runs: str | None = typer.Option(None),
+    alert_order_minutes: str | None = typer.Option(None),
+    alert_webhook_url: str | None = typer.Option(None),
+    alert_email: str | None = typer.Option(None),
 ) -> None:
-    """Change an account's settings; new credentials or a new price list are checked first.
-    The dashboard's settings page changes them through the same rules.
-
-    Example:
-
-        handy-alegra accounts edit acme --price-list General --all-items
-    """
     rt = runtime(ctx)
     given = load_settings()
     asked = activation.Edit(
@@ -261,11 +206,7 @@ def edit(
 
 
 @group.command("remove")
-def remove(
-    ctx: typer.Context, name: str, yes: bool = typer.Option(False, "--yes", help="Do not ask.")
-) -> None:
-    """Remove an account and everything this service keeps about it (Handy and Alegra are
-    not touched)."""
+def remove(ctx: typer.Context, name: str, yes: bool = typer.Option(False, "--yes")) -> None:
     rt = runtime(ctx)
     if not yes:
         typer.confirm(say("cli.accounts.confirm_remove", name=name), abort=True)
@@ -276,15 +217,6 @@ def remove(
 
 @group.command("doctor")
 def doctor_(ctx: typer.Context, name: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Check an account's two APIs again, read-only, one line per check: Alegra's user and
-    token, country, price list and warehouse; Handy's token (GET /user, as Handy's API guide
-    tests it) and every Handy endpoint this service uses without public confirmation, each
-    with the status and answer of a refusal. Exits 1 when a check fails.
-
-    Example:
-
-        handy-alegra accounts doctor acme
-    """
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         account = accounts.load(session, rt.vault, name)
@@ -311,13 +243,11 @@ def _set_paused(ctx: typer.Context, name: str, paused: bool) -> None:
 
 @group.command("pause")
 def pause(ctx: typer.Context, name: str) -> None:
-    """Stop scheduled syncs of an account until it is resumed."""
     _set_paused(ctx, name, True)
 
 
 @group.command("resume")
 def resume(ctx: typer.Context, name: str) -> None:
-    """Resume scheduled syncs of a paused account."""
     _set_paused(ctx, name, False)
 
 

@@ -21,12 +21,11 @@ from rich.progress import (
 from rich.table import Table
 
 from handy_alegra import messages
-from handy_alegra.accounts.vault import VaultError
 from handy_alegra.config.settings import SettingsError
-from handy_alegra.messages import Refusal
+from handy_alegra.messages import SaidError
 from handy_alegra.messages import reason_texts as reasons
 from handy_alegra.runtime import Runtime
-from handy_alegra.store.database import StoreError, explain, is_store_failure
+from handy_alegra.store.database import explain, is_store_failure
 from handy_alegra.sync.summary import RunSummary
 
 console = Console(soft_wrap=True)
@@ -54,10 +53,12 @@ DEBUG = _Flag()
 def one_line(exc: BaseException) -> str | None:
     """The line an operator reads for a failure they can fix; None for anything else (a bug:
     its traceback is shown)."""
-    if isinstance(exc, Refusal | VaultError | StoreError | SettingsError):
-        return str(exc)
+    if isinstance(exc, SettingsError):
+        return messages.settings_problems(exc)
+    if isinstance(exc, SaidError):  # a refusal, the store, the key
+        return exc.text()
     if is_store_failure(exc):
-        return explain(exc, "the store")
+        return explain(exc, messages.Said("error.store.place")).text()
     return None
 
 

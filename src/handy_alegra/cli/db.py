@@ -13,18 +13,12 @@ from handy_alegra.cli.common import console, reported, runtime, say
 from handy_alegra.store import retention
 from handy_alegra.store.tables import Account
 
-db = typer.Typer(help="The state store.", no_args_is_help=True)
-secrets = typer.Typer(help="The key that encrypts stored tokens.", no_args_is_help=True)
+db = typer.Typer(no_args_is_help=True)
+secrets = typer.Typer(no_args_is_help=True)
 
 
 @db.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
-    """Apply the store's migrations (also done automatically on start).
-
-    Example:
-
-        HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra db upgrade
-    """
     rt = runtime(ctx)
     with reported():
         place = rt.store.where  # opening the store migrates it
@@ -34,21 +28,9 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db.command("prune")
 def db_prune(
     ctx: typer.Context,
-    days: int | None = typer.Option(
-        None, min=0, help="Days of history to keep (default: HANDY_ALEGRA_RETENTION_DAYS, 90)."
-    ),
-    account: str | None = typer.Option(None, "--account", "-a", help="Only this account."),
+    days: int | None = typer.Option(None, min=0),
+    account: str | None = typer.Option(None, "--account", "-a"),
 ) -> None:
-    """Delete the history older than the retention period: runs (never an account's latest
-    of each kind), finished slots, attempts of settled orders, processed webhook events,
-    cleared alerts. Order records are kept for ever (a settled one drops its copy of the
-    Handy order, keeping the order → remission mapping). Each account's daily job does this
-    too.
-
-    Example:
-
-        handy-alegra db prune --days 30
-    """
     rt = runtime(ctx)
     if days is None:
         days = rt.settings.retention_days
@@ -69,17 +51,11 @@ def db_prune(
 
 @secrets.command("generate-key")
 def generate_key() -> None:
-    """Print a new Fernet key (for HANDY_ALEGRA_SECRET_KEY)."""
     typer.echo(Fernet.generate_key().decode())
 
 
 @secrets.command("rotate")
 def rotate(ctx: typer.Context) -> None:
-    """Re-encrypt every stored token with the first key of HANDY_ALEGRA_SECRET_KEY.
-
-    Rotation: put the new key first (HANDY_ALEGRA_SECRET_KEY=new,old), run this, then drop
-    the old key.
-    """
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         count = accounts.rotate_secrets(session, rt.vault)

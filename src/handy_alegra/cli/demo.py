@@ -25,29 +25,20 @@ from handy_alegra.store.tables import OrderRecord, Verdict
 from handy_alegra.sync import catalog, customers, sales
 from handy_alegra.views import explain
 
-HOME = typer.Option(None, help="Keep the demo's store here (default: a temporary folder).")
+HOME = typer.Option(None)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
-        items: int = typer.Option(300, help="Size of the simulated Alegra catalog."),
-        orders: int = typer.Option(25, help="Orders the simulated sellers take."),
-        seed: int = typer.Option(1, help="Seed of the simulated company."),
+        items: int = typer.Option(300),
+        orders: int = typer.Option(25),
+        seed: int = typer.Option(1),
         home: Path | None = HOME,
-        serve: bool = typer.Option(
-            False, "--serve", help="Keep the simulators and the service running."
-        ),
-        port: int = typer.Option(0, help="Port of the simulators with --serve (0: any free port)."),
-        web_port: int = typer.Option(8080, help="Port of the dashboard with --serve."),
+        serve: bool = typer.Option(False, "--serve"),
+        port: int = typer.Option(0),
+        web_port: int = typer.Option(8080),
     ) -> None:
-        """See the product work in under a minute, with nothing to set up: simulated Alegra
-        and Handy on loopback, a seeded Mexican distributor, a SQLite store.
-
-        Example:
-
-            handy-alegra demo
-        """
         folder = home or Path(tempfile.mkdtemp(prefix="handy-alegra-demo-"))
         clock = SystemClock()
         world = build_world(seed=seed, items=items, clock=clock)

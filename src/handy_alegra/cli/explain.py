@@ -10,7 +10,7 @@ from handy_alegra.accounts import registry as accounts
 from handy_alegra.cli.common import console, reported, runtime
 from handy_alegra.views.explain import Explanation, explain_order, explain_record
 
-group = typer.Typer(help="Explain what happened to one record.", no_args_is_help=True)
+group = typer.Typer(no_args_is_help=True)
 
 
 def _show(explanation: Explanation, as_json: bool) -> None:
@@ -41,48 +41,30 @@ def _explain(ctx: typer.Context, kind: str, key: str, account: str, as_json: boo
 @group.command("product")
 def product(
     ctx: typer.Context,
-    reference: str = typer.Argument(..., help="The Alegra reference (= the Handy code)."),
+    reference: str = typer.Argument(...),
     account: str = typer.Option(..., "--account", "-a"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Why a product is (or is not) in Handy with the price, stock and family it has.
-
-    Example:
-
-        handy-alegra explain product ABR-00017 --account acme
-    """
     _explain(ctx, "product", reference, account, as_json)
 
 
 @group.command("customer")
 def customer(
     ctx: typer.Context,
-    name_or_code: str = typer.Argument(..., help="Exact name, Alegra contact id or Handy code."),
+    name_or_code: str = typer.Argument(...),
     account: str = typer.Option(..., "--account", "-a"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Why a customer is (or is not) in Handy, and in which zone.
-
-    Example:
-
-        handy-alegra explain customer "Abarrotes La Güera" --account acme
-    """
     _explain(ctx, "customer", name_or_code, account, as_json)
 
 
 @group.command("order")
 def order(
     ctx: typer.Context,
-    handy_id: str = typer.Argument(..., help="The Handy order id."),
+    handy_id: str = typer.Argument(...),
     account: str = typer.Option(..., "--account", "-a"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """What happened to a Handy order: its status, its remission, every attempt, and why.
-
-    Example:
-
-        handy-alegra explain order 29079294 --account acme
-    """
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         config = accounts.load(session, rt.vault, account)

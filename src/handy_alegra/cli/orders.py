@@ -15,17 +15,16 @@ from handy_alegra.store.tables import OrderRecord
 from handy_alegra.sync import sales
 from handy_alegra.views import order_actions
 
-group = typer.Typer(help="Handy orders and their remissions.", no_args_is_help=True)
+group = typer.Typer(no_args_is_help=True)
 
 
 @group.command("list")
 def list_(
     ctx: typer.Context,
     account: str = typer.Option(..., "--account", "-a"),
-    status: str | None = typer.Option(None, help="Only this status (failed, sent, …)."),
+    status: str | None = typer.Option(None),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Orders read from Handy, newest first."""
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         config = accounts.load(session, rt.vault, account)
@@ -59,17 +58,10 @@ def list_(
 @group.command("retry")
 def retry(
     ctx: typer.Context,
-    handy_id: str = typer.Argument(..., help="The Handy order id."),
+    handy_id: str = typer.Argument(...),
     account: str = typer.Option(..., "--account", "-a"),
-    now: bool = typer.Option(False, "--now", help="Run a sales cycle right away."),
+    now: bool = typer.Option(False, "--now"),
 ) -> None:
-    """Send a failed or needs-attention order again (after fixing what its reason says).
-    Failed orders are retried every cycle anyway; this also retries those that need attention.
-
-    Example:
-
-        handy-alegra orders retry 29079294 --account acme --now
-    """
     rt = runtime(ctx)
     with reported():
         with rt.store.session() as session:

@@ -46,28 +46,16 @@ def describe(world: World, base_url: str) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def sandbox(
-        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-        port: int = typer.Option(8765, help="Port to listen on (0 picks a free one)."),
-        seed: int = typer.Option(1, help="Seed of the generated company: same seed, same data."),
-        country: str = typer.Option("MX", help="MX or CO."),
-        items: int = typer.Option(200, help="Number of Alegra items (10 to 100,000)."),
-        orders: int = typer.Option(20, help="Number of Handy orders to seed."),
-        alegra_faults: str = typer.Option(
-            "", help="Alegra faults, e.g. 'latency=0.08,error_rate=0.1,storm_rate=0.01'."
-        ),
-        handy_faults: str = typer.Option("", help="Handy faults, same keys as --alegra-faults."),
-        time_scale: float = typer.Option(
-            1.0, help="Divide both rate-limit windows by this (60 s → 60 s / scale)."
-        ),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8765),
+        seed: int = typer.Option(1),
+        country: str = typer.Option("MX"),
+        items: int = typer.Option(200),
+        orders: int = typer.Option(20),
+        alegra_faults: str = typer.Option(""),
+        handy_faults: str = typer.Option(""),
+        time_scale: float = typer.Option(1.0),
     ) -> None:
-        """Serve simulated Alegra and Handy APIs, seeded with a realistic company.
-
-        Prints the base URLs and the credentials; runs until interrupted.
-
-        Example:
-
-            handy-alegra sandbox --port 8765 --items 2000 --alegra-faults latency=0.08
-        """
         world = build_world(
             seed=seed,
             country=country,

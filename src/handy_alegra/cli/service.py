@@ -21,23 +21,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         ctx: typer.Context,
-        concurrency: int = typer.Option(
-            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
-        ),
-        tick: float = typer.Option(15.0, help="Seconds between looks at what is due."),
-        once: bool = typer.Option(False, "--once", help="Run what is due now, then exit."),
-        metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
+        concurrency: int = typer.Option(DEFAULT_CONCURRENCY),
+        tick: float = typer.Option(15.0),
+        once: bool = typer.Option(False, "--once"),
+        metrics_port: int = typer.Option(0),
     ) -> None:
-        """Keep every active account in sync: catalog and customers daily (03:00 in the
-        account's time zone, and right after activation), sales every 10 minutes.
-
-        Embedded default: the state store and an in-process scheduler, nothing else to run.
-        SIGTERM or Ctrl-C: stop taking work, stop the jobs in hand at a checkpoint, exit 0.
-
-        Example:
-
-            handy-alegra --log-json run --concurrency 8
-        """
         rt = runtime(ctx)
         if metrics_port:
             serve_metrics(rt, metrics_port)
@@ -52,17 +40,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
         ctx: typer.Context,
-        concurrency: int = typer.Option(
-            DEFAULT_CONCURRENCY, help="Jobs (of different accounts) run side by side."
-        ),
-        metrics_port: int = typer.Option(0, help="Serve /metrics on this port (0: off)."),
+        concurrency: int = typer.Option(DEFAULT_CONCURRENCY),
+        metrics_port: int = typer.Option(0),
     ) -> None:
-        """Run scheduled jobs from PostgreSQL (Procrastinate); start any number, on any machine.
-
-        Example:
-
-            HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra worker
-        """
         from handy_alegra.scheduling.distributed import run_worker
 
         rt = runtime(ctx)
@@ -75,16 +55,7 @@ def register(app: typer.Typer) -> None:
                 fail(str(exc))
 
     @app.command()
-    def scheduler(
-        ctx: typer.Context, tick: float = typer.Option(15.0, help="Seconds between looks.")
-    ) -> None:
-        """Enqueue the due jobs for the workers (PostgreSQL). Several may run for high
-        availability: each due job is enqueued once.
-
-        Example:
-
-            HANDY_ALEGRA_DATABASE_URL=postgresql://handy@db/handy handy-alegra scheduler
-        """
+    def scheduler(ctx: typer.Context, tick: float = typer.Option(15.0)) -> None:
         from handy_alegra.scheduling.distributed import run_scheduler
 
         rt = runtime(ctx)
@@ -97,23 +68,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(
         ctx: typer.Context,
-        account: str | None = typer.Option(None, "--account", "-a", help="Only this account."),
-        unhealthy: bool = typer.Option(
-            False, "--unhealthy", help="Only the accounts that need a look or are failing."
-        ),
+        account: str | None = typer.Option(None, "--account", "-a"),
+        unhealthy: bool = typer.Option(False, "--unhealthy"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """Per account: the last and next run of each job, its outcome and counts, and the open
-        problems with their reasons.
-
-        An account is failing when the last telling run of a job (stopped runs are looked past)
-        was interrupted or crashed, and needs a look when one finished with problems or an
-        order has not gone through.
-
-        Example:
-
-            handy-alegra status --unhealthy
-        """
         rt = runtime(ctx)
         now = rt.clock.now()
         with reported(), rt.store.session() as session:

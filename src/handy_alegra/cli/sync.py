@@ -25,16 +25,16 @@ from handy_alegra.store.tables import Cursor
 from handy_alegra.sync import catalog, customers, daily, sales
 from handy_alegra.sync.summary import RunSummary
 
-group = typer.Typer(help="Run a sync of one account now.", no_args_is_help=True)
+group = typer.Typer(no_args_is_help=True)
 
-AccountOption = typer.Option(..., "--account", "-a", help="The account's name.")
-DryRun = typer.Option(False, "--dry-run", help="Print the plan; write nothing.")
-AsJson = typer.Option(False, "--json", help="Print the summary as one JSON object.")
+AccountOption = typer.Option(..., "--account", "-a")
+DryRun = typer.Option(False, "--dry-run")
+AsJson = typer.Option(False, "--json")
 
 
 EXIT_CTRL_C = 130
 
-Full = typer.Option(False, "--full", help="Read all of Handy again, not only what changed.")
+Full = typer.Option(False, "--full")
 
 
 def _run(
@@ -86,15 +86,6 @@ def sync_catalog(
     as_json: bool = AsJson,
     full: bool = Full,
 ) -> None:
-    """Alegra items → Handy products (price with IVA, stock, family).
-
-    Exit status: 0 done, 1 done but some records failed, 3 interrupted by an API outage or
-    stopped (the next run resumes), 4 crashed (a bug; --debug shows where).
-
-    Example:
-
-        handy-alegra sync catalog --account acme --dry-run
-    """
     _run(ctx, catalog, account, dry_run, as_json, full)
 
 
@@ -106,12 +97,6 @@ def sync_customers(
     as_json: bool = AsJson,
     full: bool = Full,
 ) -> None:
-    """Alegra client contacts → Handy customers, one zone per seller.
-
-    Example:
-
-        handy-alegra sync customers --account acme --json
-    """
     _run(ctx, customers, account, dry_run, as_json, full)
 
 
@@ -122,12 +107,6 @@ def sync_daily(
     dry_run: bool = DryRun,
     as_json: bool = AsJson,
 ) -> None:
-    """Catalog and customers together, side by side (what the scheduler runs daily).
-
-    Example:
-
-        handy-alegra sync daily --account acme
-    """
     rt = runtime(ctx)
     with reported():
         with rt.store.session() as session:
@@ -147,10 +126,4 @@ def register(app: typer.Typer) -> None:
 def sync_sales(
     ctx: typer.Context, account: str = AccountOption, dry_run: bool = DryRun, as_json: bool = AsJson
 ) -> None:
-    """Handy orders → Alegra remissions, each exactly once.
-
-    Example:
-
-        handy-alegra sync sales --account acme
-    """
     _run(ctx, sales, account, dry_run, as_json)

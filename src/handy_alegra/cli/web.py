@@ -20,7 +20,7 @@ from handy_alegra.cli.common import console, fail, reported, runtime, say
 from handy_alegra.config.settings import load_settings
 from handy_alegra.scheduling.embedded import DEFAULT_CONCURRENCY, Dispatcher
 
-group = typer.Typer(help="People who may log in to the dashboard.", no_args_is_help=True)
+group = typer.Typer(no_args_is_help=True)
 
 
 def _password(prompt: str) -> str:
@@ -35,16 +35,9 @@ def _password(prompt: str) -> str:
 @group.command("add")
 def add(
     ctx: typer.Context,
-    username: str = typer.Argument(..., help="The name to log in with."),
-    language: str = typer.Option("es", help="The dashboard's language for them: es or en."),
+    username: str = typer.Argument(...),
+    language: str = typer.Option("es"),
 ) -> None:
-    """Add an operator. The password comes from HANDY_ALEGRA_OPERATOR_PASSWORD or a hidden
-    prompt, and is stored as an scrypt hash.
-
-    Example:
-
-        handy-alegra operators add maria --language es
-    """
     rt = runtime(ctx)
     password = _password("cli.operators.password")
     with reported(), rt.store.session() as session:
@@ -54,12 +47,6 @@ def add(
 
 @group.command("passwd")
 def passwd(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
-    """Set an operator's password (their open sessions end).
-
-    Example:
-
-        handy-alegra operators passwd maria
-    """
     rt = runtime(ctx)
     password = _password("cli.operators.new_password")
     with reported(), rt.store.session() as session:
@@ -69,7 +56,6 @@ def passwd(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
 
 @group.command("list")
 def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """The operators, their state and their sessions not yet expired (no password hashes)."""
     rt = runtime(ctx)
     with reported(), rt.store.session() as session:
         rows = operators.listing(session, rt.clock.now())
@@ -93,14 +79,8 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> 
 def remove(
     ctx: typer.Context,
     username: str = typer.Argument(...),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask."),
+    yes: bool = typer.Option(False, "--yes"),
 ) -> None:
-    """Remove an operator; their open sessions end at once.
-
-    Example:
-
-        handy-alegra operators remove maria --yes
-    """
     rt = runtime(ctx)
     if not yes:
         typer.confirm(say("cli.operators.confirm_remove", name=username), abort=True)
@@ -111,18 +91,11 @@ def remove(
 
 @group.command("disable")
 def disable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
-    """Stop an operator from logging in (kept, to enable again); their open sessions end.
-
-    Example:
-
-        handy-alegra operators disable maria
-    """
     _set_disabled(ctx, username, True)
 
 
 @group.command("enable")
 def enable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
-    """Let a disabled operator log in again."""
     _set_disabled(ctx, username, False)
 
 
@@ -140,37 +113,21 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-        port: int = typer.Option(8080, help="Port to listen on (0: any free port)."),
-        with_service: bool = typer.Option(
-            False, "--with-service", help="Also run the service (what `run` does) in-process."
-        ),
-        tick: float = typer.Option(15.0, help="With --with-service: seconds between looks."),
-        concurrency: int = typer.Option(
-            DEFAULT_CONCURRENCY, help="With --with-service: jobs side by side."
-        ),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8080),
+        with_service: bool = typer.Option(False, "--with-service"),
+        tick: float = typer.Option(15.0),
+        concurrency: int = typer.Option(DEFAULT_CONCURRENCY),
         secure_cookies: bool = typer.Option(
             False,
             "--secure-cookies",
-            help="Behind TLS: cookies over HTTPS only, and browsers told to keep to HTTPS.",
         ),
         session_idle_minutes: int | None = typer.Option(
             None,
             min=1,
             max=12 * 60,
-            help="A dashboard session unused this long ends (default: "
-            "HANDY_ALEGRA_SESSION_IDLE_MINUTES, else 30).",
         ),
     ) -> None:
-        """Serve the dashboard, /healthz, /metrics and the Alegra webhook receiver.
-
-        With --with-service the scheduler and its jobs run in the same process: one process
-        for a small deployment. Add operators first (`operators add`).
-
-        Example:
-
-            handy-alegra serve --host 0.0.0.0 --port 8080 --with-service
-        """
         from handy_alegra.web.app import create_app
 
         rt = runtime(ctx)

@@ -10,26 +10,15 @@ from handy_alegra.domain.errors import ApiError
 from handy_alegra.records.alegra import WebhookSubscription
 from handy_alegra.sync.webhooks import bare, ensure_subscriptions, new_token, receiver_url
 
-group = typer.Typer(
-    help="Alegra webhooks: item and client changes within a minute.", no_args_is_help=True
-)
+group = typer.Typer(no_args_is_help=True)
 
 
 @group.command("enable")
 def enable(
     ctx: typer.Context,
     account: str = typer.Option(..., "--account", "-a"),
-    public_url: str = typer.Option(
-        ..., help="Where Alegra reaches this service's web app (https://…; http only to loopback)."
-    ),
+    public_url: str = typer.Option(...),
 ) -> None:
-    """Subscribe the account to Alegra's item and client events. Alegra will POST them to
-    PUBLIC_URL/webhooks/alegra/<a secret token>, which `handy-alegra serve` answers.
-
-    Example:
-
-        handy-alegra webhooks enable --account acme --public-url https://sync.example.mx
-    """
     rt = runtime(ctx)
     with reported():
         public_url = accounts.check_url(
@@ -61,7 +50,6 @@ def enable(
 
 @group.command("disable")
 def disable(ctx: typer.Context, account: str = typer.Option(..., "--account", "-a")) -> None:
-    """Remove the account's subscriptions; the daily run keeps everything in sync."""
     rt = runtime(ctx)
     with reported():
         with rt.store.session() as session:

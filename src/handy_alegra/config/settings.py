@@ -5,7 +5,9 @@ Read from the environment when asked (``load_settings``), never at import.
 (``python -m handy_alegra.config.settings --markdown``) and a test fails when the page is stale.
 
 A value that cannot be used is a ``SettingsError`` naming the variable — one line and exit
-code 2 on the command line, never a traceback.
+code 2 on the command line, never a traceback. It holds catalog keys and their values (this
+layer is below the catalog): the command line says them in the language the environment asks
+for when that much can be read (``SettingsError.lang``), else in Spanish.
 """
 
 from __future__ import annotations
@@ -30,7 +32,27 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(Exception):
-    """An environment variable holds what it cannot; the message names it."""
+    """Environment variables hold what they cannot: ``problems``, each a catalog key
+    (``error.settings.*``) and its values (``name``: the variable); ``lang``: the language
+    the line is said in. ``str()`` is for logs: the keys and values, not a sentence."""
+
+    def __init__(
+        self, problems: tuple[tuple[str, dict[str, object]], ...], lang: str = LANGS[0]
+    ) -> None:
+        super().__init__(problems)
+        self.problems = problems
+        self.lang = lang
+
+    def __str__(self) -> str:
+        return "; ".join(f"{key} {values}" for key, values in self.problems)
+
+
+class _Invalid(ValueError):
+    """A variable's text cannot be read: the catalog key that says why, and its values."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
 
 
 def env_name(field: str) -> str:
@@ -58,9 +80,9 @@ def _number(minimum: float, *, whole: bool = False) -> BeforeValidator:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"must be a number, not {text!r}") from None
+            raise _Invalid("error.settings.number", value=text) from None
         if not number >= minimum or math.isinf(number):
-            raise ValueError(f"must be a number of at least {minimum:g}, not {text!r}")
+            raise _Invalid("error.settings.at_least", minimum=f"{minimum:g}", value=text)
         return int(number) if whole else number
 
     return BeforeValidator(check)
@@ -70,7 +92,7 @@ def _range(low: int, high: int) -> BeforeValidator:
     def check(value: object) -> object:
         text = str(value).strip()
         if not text.isdigit() or not low <= int(text) <= high:
-            raise ValueError(f"must be a whole number from {low} to {high}, not {text!r}")
+            raise _Invalid("error.settings.range", low=low, high=high, value=text)
         return int(text)
 
     return BeforeValidator(check)
@@ -81,14 +103,14 @@ def _language(value: object) -> object:
     text = str(value).strip().lower()
     lang = text[:2]
     if lang not in LANGS or text[2:3] not in ("", "_", "-", "."):
-        raise ValueError(f"must be {' or '.join(LANGS)}, not {value!r}")
+        raise _Invalid("error.settings.language", value=value)
     return lang
 
 
 def _log_level(value: object) -> object:
     level = str(value).strip().upper()
     if level not in LOG_LEVELS:
-        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        raise _Invalid("error.settings.log_level", levels=", ".join(LOG_LEVELS), value=value)
     return level
 
 
@@ -97,7 +119,7 @@ def _clock(value: object) -> object:
         try:
             clock_from_env(str(value))
         except ValueError:
-            raise ValueError("must be scaled:<epoch>:<iso>:<scale>") from None
+            raise _Invalid("error.settings.clock") from None
     return value
 
 
@@ -164,7 +186,8 @@ class Settings(BaseSettings):
     lang: Annotated[Literal["es", "en"], BeforeValidator(_language)] = setting(
         "es",
         kind="es or en",
-        what="The language of the command line's output and of alerts (the dashboard's is "
+        what="The language of the command line's output, its `--help` and its errors, and of "
+        "alerts (the dashboard's is "
         "each operator's). The locale (`LANG`) is not read: servers' locales rarely say "
         "who reads the output.",
     )
@@ -284,14 +307,24 @@ TEST_ONLY = {
 }
 
 
-def _problem(error: Any) -> str:
+def _problem(error: Any) -> tuple[str, dict[str, object]]:
     field = str(error["loc"][0]) if error.get("loc") else "?"
     name = env_name(field)
-    if error["type"] == "value_error":
-        return f"{name} {error['ctx']['error']}"
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, _Invalid):
+        return cause.key, {"name": name, **cause.values}
     if error["type"] == "bool_parsing":
-        return f"{name} must be true or false (1/0, yes/no, on/off)"
-    return f"{name}: {error['msg']}"
+        return "error.settings.bool", {"name": name}
+    return "error.settings.other", {"name": name, "detail": error["msg"]}
+
+
+def _wanted_lang(environment: tuple[tuple[str, str], ...]) -> str:
+    """The language the environment asks for, when that variable can be read; else Spanish."""
+    given = dict(environment).get(env_name("lang"), "").strip()
+    try:
+        return str(_language(given)) if given else LANGS[0]
+    except ValueError:
+        return LANGS[0]
 
 
 def _environment() -> tuple[tuple[str, str], ...]:
@@ -310,7 +343,8 @@ def _load(environment: tuple[tuple[str, str], ...]) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise SettingsError("; ".join(_problem(e) for e in exc.errors())) from None
+        problems = tuple(_problem(e) for e in exc.errors())
+        raise SettingsError(problems, _wanted_lang(environment)) from None
 
 
 def load_settings() -> Settings:
@@ -355,9 +389,12 @@ def markdown() -> str:
             "Every setting of a deployment is an environment variable, read by one object "
             "(`handy_alegra.config.settings.Settings`, pydantic-settings). An empty variable "
             "counts as unset. A value that cannot be used stops every command with one line "
-            "naming the variable and exit code 2 (for example `error: HANDY_ALEGRA_CONCURRENCY "
-            "must be a number, not 'lots'`). Account settings (price list, schedule, alerts, …) "
-            "live in the store: `accounts edit` or the dashboard (docs/accounts.md).",
+            "naming the variable and exit code 2, in the command line's language (for example "
+            "`error: HANDY_ALEGRA_CONCURRENCY debe ser un número, no 'lots'`, or with "
+            "`HANDY_ALEGRA_LANG=en` `error: HANDY_ALEGRA_CONCURRENCY must be a number, not "
+            "'lots'`; a malformed `HANDY_ALEGRA_LANG` is reported in Spanish). Account "
+            "settings (price list, schedule, alerts, …) live in the store: `accounts edit` "
+            "or the dashboard (docs/accounts.md).",
             "",
             "| Variable | Value | Default | What it does |",
             "|---|---|---|---|",

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from handy_alegra.config.settings import LANGS, SettingsError, load_settings
-from handy_alegra.messages import cli, errors, reasons, views, web, words
+from handy_alegra.messages import cli, cli_help, errors, reasons, views, web, words
 
 DEFAULT = "es"
 
 MESSAGES: dict[str, tuple[str, str]] = {}
-for _part in (reasons, words, views, cli, errors, web):
+for _part in (reasons, words, views, cli, cli_help, errors, web):
     _clash = set(MESSAGES) & set(_part.TEXTS)
     assert not _clash, f"keys defined twice: {sorted(_clash)}"
     MESSAGES.update(_part.TEXTS)
@@ -43,8 +43,8 @@ def language(lang: str | None = None) -> str:
         return str(lang)
     try:
         return load_settings().lang
-    except SettingsError:  # the line that reports a malformed setting is said in the default
-        return DEFAULT
+    except SettingsError as exc:  # the language asked for when it can be read, else the default
+        return exc.lang
 
 
 def normalize(lang: object) -> str:
@@ -109,9 +109,9 @@ class Said:
         return f"Said({self.key!r})"
 
 
-class Refusal(Exception):
-    """Something a person asked for is refused, and the message says what to fix: a catalog
-    key and its values. ``str()`` is in the configured language; ``text(lang)`` in any."""
+class SaidError(Exception):
+    """A failure a person can fix, said from the catalog: a key and its values. ``str()`` is
+    in the configured language; ``text(lang)`` in any (``StoreError``, ``VaultError``)."""
 
     def __init__(self, key: str, **values: Any) -> None:
         super().__init__(key)
@@ -123,3 +123,14 @@ class Refusal(Exception):
 
     def __str__(self) -> str:
         return self.text()
+
+
+class Refusal(SaidError):
+    """Something a person asked for is refused, and the message says what to fix."""
+
+
+def settings_problems(error: SettingsError, lang: str | None = None) -> str:
+    """A ``SettingsError`` as its one line: each malformed variable, joined by "; " — in
+    ``lang``, else in the language the environment asks for (Spanish when it cannot say)."""
+    chosen = lang if lang in LANGS else error.lang
+    return "; ".join(text(key, chosen, **values) for key, values in error.problems)

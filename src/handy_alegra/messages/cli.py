@@ -80,4 +80,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cli.sandbox.price_list": ("Lista de precios", "Price list"),
     "cli.sandbox.try": ("Prueba:", "Try:"),
     "cli.sandbox.serving": ("\nSirviendo; Ctrl-C para terminar.", "\nServing; press Ctrl-C to stop."),
+    # --- alerts (e-mail subject and body, the webhook's "message"), in the lang setting's --------
+    "alert.crashed": ("{account}: la última ejecución de {kind} se cayó (un error de handy-alegra); {why}", "{account}: the last {kind} run crashed (a bug in handy-alegra); {why}"),
+    "alert.failed_runs": ("{account}: las últimas {count} ejecuciones de {kind} fallaron; {why}", "{account}: the last {count} {kind} runs failed; {why}"),
+    "alert.order": ("{account}: el pedido {id} ({customer}) no se envió: {why}", "{account}: order {id} ({customer}) not sent: {why}"),
+    "alert.cleared": ("resuelto: {message}", "cleared: {message}"),
+    "alert.subject": ("[handy-alegra] {account}: {problem} {state}", "[handy-alegra] {account}: {problem} {state}"),
+    "alert.state.open": ("abierto", "open"),
+    "alert.state.cleared": ("resuelto", "cleared"),
 }  # fmt: skip

@@ -1,5 +1,7 @@
 """What an operator can fix, said when a command or a form refuses something: account rules,
-activation, editing, orders, operators. Raised as ``messages.Refusal`` (``AccountError``…)."""
+activation, editing, orders, operators (raised as ``messages.Refusal``: ``AccountError``…);
+and why the configuration, the store or the key cannot be used (``SettingsError``,
+``StoreError``, ``VaultError``: one line on the command line)."""
 
 from __future__ import annotations
 
@@ -57,4 +59,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error.operator_exists": ("ya existe un operador llamado {name!r}; usa `operators passwd`", "an operator named {name!r} already exists; use `operators passwd`"),
     "error.operator_unknown": ("no hay ningún operador llamado {name!r}", "there is no operator named {name!r}"),
     "error.scale_out": ("el reparto entre varias máquinas necesita PostgreSQL: pon HANDY_ALEGRA_DATABASE_URL=postgresql://…", "scale-out needs PostgreSQL: set HANDY_ALEGRA_DATABASE_URL=postgresql://…"),
+    # --- the configuration (SettingsError: one per malformed variable, joined by "; ") ---------
+    "error.settings.number": ("{name} debe ser un número, no {value!r}", "{name} must be a number, not {value!r}"),
+    "error.settings.at_least": ("{name} debe ser un número de al menos {minimum}, no {value!r}", "{name} must be a number of at least {minimum}, not {value!r}"),
+    "error.settings.range": ("{name} debe ser un número entero de {low} a {high}, no {value!r}", "{name} must be a whole number from {low} to {high}, not {value!r}"),
+    "error.settings.language": ("{name} debe ser es o en, no {value!r}", "{name} must be es or en, not {value!r}"),
+    "error.settings.log_level": ("{name} debe ser uno de {levels}, no {value!r}", "{name} must be one of {levels}, not {value!r}"),
+    "error.settings.clock": ("{name} debe tener la forma scaled:<epoch>:<iso>:<scale>", "{name} must be scaled:<epoch>:<iso>:<scale>"),
+    "error.settings.bool": ("{name} debe ser true o false (1/0, yes/no, on/off)", "{name} must be true or false (1/0, yes/no, on/off)"),
+    "error.settings.other": ("{name}: {detail}", "{name}: {detail}"),
+    # --- the store (StoreError) ---------------------------------------------------------------
+    "error.store.place": ("el almacén", "the store"),
+    "error.store.sqlite": ("el almacén SQLite {path}", "the SQLite store {path}"),
+    "error.store.postgresql": ("el almacén PostgreSQL {url}", "the PostgreSQL store {url}"),
+    "error.store.url_hint": ("usa sqlite:////ruta/absoluta/archivo.sqlite3 o postgresql://usuario:contraseña@servidor/base", "use sqlite:////absolute/path/file.sqlite3 or postgresql://user:password@host/db"),
+    "error.store.not_url": ("{env} no es una URL de base de datos ({url!r}); {hint}", "{env} is not a database URL ({url!r}); {hint}"),
+    "error.store.unsupported": ("{env} nombra una base de datos no admitida ({backend!r} en {url!r}); {hint}", "{env} names an unsupported database ({backend!r} in {url!r}); {hint}"),
+    "error.store.no_database": ("{env} no nombra ninguna base de datos ({url!r}); {hint}", "{env} names no database ({url!r}); {hint}"),
+    "error.store.driver": ("{env} nombra un controlador no admitido ({url!r}); {hint}", "{env} names an unsupported driver ({url!r}); {hint}"),
+    "error.store.no_folder": ("la carpeta del almacén SQLite no existe: {folder}; créala, o corrige {env}", "the folder of the SQLite store does not exist: {folder}; create it, or fix {env}"),
+    "error.store.not_file": ("el almacén SQLite {path} no es un archivo; corrige {env}", "the SQLite store {path} is not a file; fix {env}"),
+    "error.store.newer_schema": ("{place} tiene un esquema que esta versión no conoce ({detail}); lo migró un handy-alegra más nuevo: instala esa versión, o restaura un respaldo", "{place} has a schema this release does not know ({detail}); it was migrated by a newer handy-alegra: install that release, or restore a backup"),
+    "error.store.damaged": ("{place} está dañado o no es una base de datos SQLite ({detail}); restáuralo de un respaldo, o apunta {env} a otro archivo", "{place} is damaged or not an SQLite database ({detail}); restore it from a backup, or point {env} to another file"),
+    "error.store.cannot_open": ("no se puede abrir {place} ({detail}); revisa que este usuario pueda leerlo y escribirlo", "cannot open {place} ({detail}); check that this user may read and write it"),
+    "error.store.locked": ("{place} siguió bloqueado por otro proceso ({detail}); vuelve a intentarlo", "{place} stayed locked by another process ({detail}); try again"),
+    "error.store.cannot_connect": ("no se puede conectar con {place} ({detail}); revisa que el servidor esté corriendo y que {env} sea correcta", "cannot connect to {place} ({detail}); check that the server runs and that {env} is right"),
+    "error.store.failed": ("{place} falló ({detail}); corre con --debug para ver los detalles", "{place} failed ({detail}); run with --debug for the details"),
+    # --- the key (VaultError) ------------------------------------------------------------------
+    "error.vault.key_file": ("el archivo de llave {path}", "the key file {path}"),
+    "error.vault.no_key": ("{source} no tiene ninguna llave de cifrado", "{source} holds no encryption key"),
+    "error.vault.not_fernet": ("{source} no es una llave Fernet válida (32 bytes en base64 para URL); crea una con `handy-alegra secrets generate-key`", "{source} is not a valid Fernet key (32 url-safe base64-encoded bytes); make one with `handy-alegra secrets generate-key`"),
+    "error.vault.wrong_key": ("los secretos guardados no se pueden descifrar con {source}: no es la llave con la que se guardaron; pon {env} con esa llave (docs/accounts.md)", "the stored secrets cannot be decrypted with {source}: it is not the key they were stored with; set {env} to that key (docs/accounts.md)"),
+    "error.vault.wrong_key_accounts": ("los secretos guardados de {count} cuenta(s) ({shown}) no se pueden descifrar con {source}: no es la llave con la que se guardaron; pon {env} con esa llave (docs/accounts.md)", "the stored secrets of {count} account(s) ({shown}) cannot be decrypted with {source}: it is not the key they were stored with; set {env} to that key (docs/accounts.md)"),
+    "error.vault.and_more": ("{shown} y {count} más", "{shown} and {count} more"),
+    "error.vault.rotation": ("un secreto guardado no se puede descifrar para rotarlo", "a stored secret cannot be decrypted for rotation"),
+    "error.vault.unreadable": ("no se puede leer el archivo de llave {path}: {reason}", "cannot read the key file {path}: {reason}"),
 }  # fmt: skip

@@ -10,6 +10,10 @@ Problems, per account (settings on the account):
 
 Evaluated after every job of the account, under its lease, so one evaluator at a time; a
 notice that could not be delivered is sent again at the next evaluation.
+
+What a person reads (the message, the e-mail's subject) is said from the catalog (``alert.*``)
+in the ``lang`` setting's language when the problem opens; the JSON's field names and its
+``problem`` and ``state`` values are for machines and stay as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handy_alegra import messages
 from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.clients.http import HTTPError, build_client
 from handy_alegra.config.settings import Settings
@@ -83,9 +88,17 @@ def problems(
             OrderRecord.first_seen_at <= limit,
         )
     ):
-        why = reasons.sentence(record.reason, record.detail) if record.reason else record.status
-        found[f"order:{record.handy_id}"] = (
-            f"{account.name}: order {record.handy_id} ({record.customer_name}) not sent: {why}"
+        why = (
+            reasons.sentence(record.reason, record.detail)
+            if record.reason
+            else messages.word("order_status", record.status)
+        )
+        found[f"order:{record.handy_id}"] = messages.text(
+            "alert.order",
+            account=account.name,
+            id=record.handy_id,
+            customer=record.customer_name,
+            why=why,
         )
     return found
 
@@ -96,13 +109,14 @@ def _runs_problem(session: Session, account: AccountConfig, kind: str) -> str | 
     ).all()
     if not last:
         return None
-    why = last[0].message or last[0].outcome
+    why = last[0].message or messages.word("outcome", last[0].outcome)
+    said = {"account": account.name, "kind": messages.word("kind", kind), "why": why}
     if last[0].outcome in ALERT_AT_ONCE:
-        return f"{account.name}: the last {kind} run crashed (a bug in handy-alegra); {why}"
+        return messages.text("alert.crashed", **said)
     if len(last) >= account.alert_failed_runs and all(
         r.outcome in UNHEALTHY_OUTCOMES for r in last
     ):
-        return f"{account.name}: the last {len(last)} {kind} runs failed; {why}"
+        return messages.text("alert.failed_runs", count=len(last), **said)
     return None
 
 
@@ -151,7 +165,7 @@ def evaluate(
                     account.name,
                     alert.key,
                     "cleared",
-                    f"cleared: {alert.message}",
+                    messages.text("alert.cleared", message=alert.message),
                     alert.cleared_at,
                 )
             )
@@ -214,8 +228,10 @@ def deliver(
             log.warning("alert_webhook_failed", account=account.name, error=type(exc).__name__)
             ok = False
     if account.alert_email and mailer is not None:
-        state = "abierto" if notice.state == "open" else "resuelto"
-        subject = f"[handy-alegra] {notice.account}: {notice.key} {state}"
+        state = messages.text(f"alert.state.{notice.state}")
+        subject = messages.text(
+            "alert.subject", account=notice.account, problem=notice.key, state=state
+        )
         try:
             mailer(account.alert_email, subject, notice.message)
         except (smtplib.SMTPException, OSError) as exc:

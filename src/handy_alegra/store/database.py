@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handy_alegra.config.private_files import private_file, tighten
 from handy_alegra.config.settings import DATABASE_URL_ENV
+from handy_alegra.messages import Said, SaidError
 
 try:  # POSIX; elsewhere concurrent first starts on SQLite are not serialised
     import fcntl
@@ -38,12 +39,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _UPGRADE_LOCK = 7_246_115_001
 #: Seconds to wait for PostgreSQL to accept a connection (unless the URL says otherwise).
 CONNECT_TIMEOUT = 10
-URL_HINT = "use sqlite:////absolute/path/file.sqlite3 or postgresql://user:password@host/db"
+URL_HINT = Said("error.store.url_hint")
 ENV = DATABASE_URL_ENV
 
 
-class StoreError(Exception):
-    """The store cannot be used; the message says what, where and what to do."""
+class StoreError(SaidError):
+    """The store cannot be used; the message (``error.store.*``) says what, where and what
+    to do."""
 
 
 def normalize_url(url: str) -> str:
@@ -64,22 +66,22 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(normalize_url(url.strip()))
     except (ArgumentError, ValueError):
-        raise StoreError(f"{ENV} is not a database URL ({masked(url)!r}); {URL_HINT}") from None
+        raise StoreError("error.store.not_url", env=ENV, url=masked(url), hint=URL_HINT) from None
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError(
-            f"{ENV} names an unsupported database ({backend!r} in {masked(url)!r}); {URL_HINT}"
+            "error.store.unsupported", env=ENV, backend=backend, url=masked(url), hint=URL_HINT
         )
     if backend == "postgresql" and not parsed.database:
-        raise StoreError(f"{ENV} names no database ({masked(url)!r}); {URL_HINT}")
+        raise StoreError("error.store.no_database", env=ENV, url=masked(url), hint=URL_HINT)
     return parsed
 
 
-def where(engine_or_url: Engine | URL) -> str:
+def where(engine_or_url: Engine | URL) -> Said:
     url = engine_or_url.url if isinstance(engine_or_url, Engine) else engine_or_url
     if url.get_backend_name() == "sqlite":
-        return f"the SQLite store {url.database or ':memory:'}"
-    return f"the PostgreSQL store {url.render_as_string(hide_password=True)}"
+        return Said("error.store.sqlite", path=url.database or ":memory:")
+    return Said("error.store.postgresql", url=url.render_as_string(hide_password=True))
 
 
 def sqlite_file(url: URL) -> Path | None:
@@ -102,12 +104,9 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if path is not None:
             if not path.parent.is_dir():
-                raise StoreError(
-                    f"the folder of the SQLite store does not exist: {path.parent}; create it, "
-                    f"or fix {ENV}"
-                )
+                raise StoreError("error.store.no_folder", folder=path.parent, env=ENV)
             if path.exists() and not path.is_file():
-                raise StoreError(f"the SQLite store {path} is not a file; fix {ENV}")
+                raise StoreError("error.store.not_file", path=path, env=ENV)
             private_file(path)
             for companion in ("-wal", "-shm"):
                 tighten(path.with_name(path.name + companion))
@@ -120,9 +119,7 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
     try:
         return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **pool)
     except NoSuchModuleError:
-        raise StoreError(
-            f"{ENV} names an unsupported driver ({masked(url)!r}); {URL_HINT}"
-        ) from None
+        raise StoreError("error.store.driver", env=ENV, url=masked(url), hint=URL_HINT) from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -167,33 +164,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
-def explain(exc: BaseException, place: str) -> str:
-    """One line about a database failure: what, where, what to do."""
+def explain(exc: BaseException, place: Said) -> Said:
+    """One line about a database failure: what, where (``place``), what to do."""
     if isinstance(exc, StoreError):
-        return str(exc)
+        return Said(exc.key, **exc.values)
     if isinstance(exc, CommandError):
-        return (
-            f"{place} has a schema this release does not know ({exc}); it was migrated by a "
-            "newer handy-alegra: install that release, or restore a backup"
-        )
+        return Said("error.store.newer_schema", place=place, detail=str(exc))
     original = getattr(exc, "orig", None) or exc
     detail = " ".join(str(original).split())[:300] or type(original).__name__
     lowered = detail.lower()
     if "file is not a database" in lowered or "malformed" in lowered:
-        return (
-            f"{place} is damaged or not an SQLite database ({detail}); restore it from a "
-            f"backup, or point {ENV} to another file"
-        )
+        return Said("error.store.damaged", place=place, detail=detail, env=ENV)
     if "unable to open database file" in lowered or "readonly" in lowered:
-        return f"cannot open {place} ({detail}); check that this user may read and write it"
+        return Said("error.store.cannot_open", place=place, detail=detail)
     if "database is locked" in lowered:
-        return f"{place} stayed locked by another process ({detail}); try again"
+        return Said("error.store.locked", place=place, detail=detail)
     if "connection" in lowered or "could not translate host" in lowered or "timeout" in lowered:
-        return (
-            f"cannot connect to {place} ({detail}); check that the server runs and that {ENV} "
-            "is right"
-        )
-    return f"{place} failed ({detail}); run with --debug for the details"
+        return Said("error.store.cannot_connect", place=place, detail=detail, env=ENV)
+    return Said("error.store.failed", place=place, detail=detail)
 
 
 #: Failures of the store a person can fix (a bug in a statement is not one of them).
@@ -223,7 +211,8 @@ class Store:
         except Exception as exc:
             engine.dispose()
             if is_store_failure(exc):
-                raise StoreError(explain(exc, where(engine))) from exc
+                said = explain(exc, where(engine))
+                raise StoreError(said.key, **said.values) from exc
             raise
         return cls(engine)
 
@@ -239,7 +228,7 @@ class Store:
         return self.engine.dialect.name
 
     @property
-    def where(self) -> str:
+    def where(self) -> Said:
         return where(self.engine)
 
     @contextmanager
