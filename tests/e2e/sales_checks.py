@@ -12,12 +12,15 @@ from typing import Any
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from handy_alegra.accounts import activation
+from handy_alegra.accounts.registry import AccountConfig
 from handy_alegra.cli import app
 from handy_alegra.domain.clock import ManualClock
 from handy_alegra.mapping.remission import marked_orders
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.store.tables import OrderRecord
+from handy_alegra.sync import catalog, customers
 from tests.conftest import ALEGRA_SIM, HANDY_SIM, make_runtime
 
 runner = CliRunner()
@@ -69,6 +72,24 @@ def activated(
     assert result.exit_code == 0, result.output
     clock.advance(60)
     return world, rt
+
+
+def synced_over_loopback(rt: Runtime, world: World, base_url: str) -> AccountConfig:
+    """``acme`` activated against simulators served at ``base_url`` (a real server on
+    loopback, for tests that run the product in other processes), catalog and customers
+    synced: ready for sales."""
+    c = world.credentials
+    creds = activation.Credentials(
+        c.alegra_email,
+        c.alegra_token,
+        c.handy_token,
+        f"{base_url}/alegra/api/v1",
+        f"{base_url}/handy/api/v2",
+    )
+    account, _ = activation.activate(rt, "acme", creds, country="MX", price_list="Mayoreo")
+    catalog.run(rt, account)
+    customers.run(rt, account)
+    return account
 
 
 def sales(rt: Runtime) -> dict[str, Any]:

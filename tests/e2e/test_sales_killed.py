@@ -22,7 +22,6 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from handy_alegra.accounts import activation
 from handy_alegra.clients.http import Request, Response
 from handy_alegra.config.settings import Settings
 from handy_alegra.domain.clock import SystemClock
@@ -31,8 +30,7 @@ from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.seed import World, build_world
 from handy_alegra.store.tables import OrderRecord
-from handy_alegra.sync import catalog, customers
-from tests.e2e.sales_checks import remissions_by_order
+from tests.e2e.sales_checks import remissions_by_order, synced_over_loopback
 
 SCALE = 30.0  # rate-limit windows of 2 s instead of 60 s
 ORDERS = 12
@@ -99,17 +97,7 @@ def test_a_sync_90_s_after_a_sigkill_sends_every_order_the_killed_run_held(
     )
     gate = threading.Event()
     try:
-        c = world.credentials
-        creds = activation.Credentials(
-            c.alegra_email,
-            c.alegra_token,
-            c.handy_token,
-            f"{server.base_url}/alegra/api/v1",
-            f"{server.base_url}/handy/api/v2",
-        )
-        account, _ = activation.activate(rt, "acme", creds, country="MX", price_list="Mayoreo")
-        catalog.run(rt, account)
-        customers.run(rt, account)
+        synced_over_loopback(rt, world, server.base_url)
         orders = new_orders(world, clock)
         gate, posted, committed = hold_remission_posts(world)
         env = {

@@ -10,15 +10,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from handy_alegra.accounts import activation
 from handy_alegra.config.settings import Settings
 from handy_alegra.domain.clock import SystemClock
 from handy_alegra.runtime import Runtime
 from handy_alegra.simulators.asgi import SimulatorApp, serve_in_thread
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.seed import build_world, seed_orders
-from handy_alegra.sync import catalog, customers
-from tests.e2e.sales_checks import remissions_by_order
+from tests.e2e.sales_checks import remissions_by_order, synced_over_loopback
 
 SCALE = 30.0  # rate-limit windows of 2 s instead of 60 s
 
@@ -42,17 +40,7 @@ def test_two_processes_never_both_post_an_order(database_url: str, tmp_path: Pat
         rate_scale=SCALE,
     )
     try:
-        c = world.credentials
-        creds = activation.Credentials(
-            c.alegra_email,
-            c.alegra_token,
-            c.handy_token,
-            f"{server.base_url}/alegra/api/v1",
-            f"{server.base_url}/handy/api/v2",
-        )
-        account, _ = activation.activate(rt, "acme", creds, country="MX", price_list="Mayoreo")
-        catalog.run(rt, account)
-        customers.run(rt, account)
+        synced_over_loopback(rt, world, server.base_url)
         live = seed_orders(world, 40, since=clock.now())
         env = {
             **os.environ,

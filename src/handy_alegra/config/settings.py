@@ -78,7 +78,7 @@ def _number(minimum: float, *, whole: bool = False) -> BeforeValidator:
             return value
         text = value.strip()
         try:
-            number = float(text)
+            number = float(text)  # float ok: a timeout or a scale, not money
         except ValueError:
             raise _Invalid("error.settings.number", value=text) from None
         if not number >= minimum or math.isinf(number):
