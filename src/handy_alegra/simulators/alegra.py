@@ -48,6 +48,20 @@ _COMPANIES: dict[str, Record] = {
 }
 
 
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """(user, token) of a Basic ``Authorization`` header, or None when there is none or it
+    cannot be read."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, token = decoded.partition(":")
+    return (user, token) if colon else None
+
+
 @dataclass
 class AlegraStore:
     """Every table of one simulated Alegra company, as wire dicts keyed by id."""
@@ -128,20 +142,12 @@ class AlegraSimulator(Simulator):
 
     # --- pipeline hooks -------------------------------------------------------------------
     def credential_of(self, request: Request) -> str | None:
-        scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "basic":
+        given = basic_credentials(request)
+        if given is None:
             return None
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        email, colon, token = decoded.partition(":")
+        email, token = given
         expected = self.store.users.get(email)
-        if (
-            not colon
-            or expected is None
-            or not secrets.compare_digest(expected.encode(), token.encode())
-        ):
+        if expected is None or not secrets.compare_digest(expected.encode(), token.encode()):
             return None
         return email
 

@@ -10,12 +10,10 @@ answers 401 exactly as a company's own would.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import threading
 
 from handy_alegra.clients.http import Request, Response
-from handy_alegra.simulators.alegra import AlegraSimulator
+from handy_alegra.simulators.alegra import AlegraSimulator, basic_credentials
 from handy_alegra.simulators.faults import Faults
 from handy_alegra.simulators.handy import HandySimulator
 from handy_alegra.simulators.routing import Simulator
@@ -23,15 +21,8 @@ from handy_alegra.simulators.routing import Simulator
 
 def alegra_key(request: Request) -> str | None:
     """The user a Basic ``Authorization`` names (checked by the company, not here)."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    email, colon, _ = decoded.partition(":")
-    return email if colon else None
+    given = basic_credentials(request)
+    return given[0] if given else None
 
 
 def handy_key(request: Request) -> str | None:
